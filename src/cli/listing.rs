@@ -1,0 +1,68 @@
+//! `scimdesk users` and `scimdesk groups`: tables of provisioned resources.
+
+use serde_json::Value;
+
+use scimdesk::directory::ListRequest;
+use scimdesk::scim::ResourceKind;
+use scimdesk::{Engine, EngineError};
+
+/// Every resource of a source matching `filter`, walking the pages.
+pub async fn all(engine: &Engine, slug: &str, kind: ResourceKind, filter: Option<String>) -> Result<Vec<Value>, EngineError> {
+    let source = engine.source_ref(slug).await?;
+    let mut out = Vec::new();
+    loop {
+        let req = ListRequest {
+            filter: filter.clone(),
+            start_index: Some(out.len() as i64 + 1),
+            count: Some(1000),
+            ..Default::default()
+        };
+        let page = engine
+            .directory()
+            .list(&source, kind, &req)
+            .await
+            .map_err(|e| EngineError::InvalidInput(e.detail))?
+            .body
+            .unwrap_or_default();
+        let resources = page["Resources"].as_array().cloned().unwrap_or_default();
+        let total = page["totalResults"].as_u64().unwrap_or(0) as usize;
+        let done = resources.is_empty();
+        out.extend(resources);
+        if done || out.len() >= total {
+            return Ok(out);
+        }
+    }
+}
+
+fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+pub async fn users(engine: &Engine, slug: &str, filter: Option<String>) -> Result<(), EngineError> {
+    let users = all(engine, slug, ResourceKind::User, filter).await?;
+    println!("{:<36}  {:<32} {:<24} {:<8} {}", "ID", "USERNAME", "DISPLAY NAME", "ACTIVE", "EXTERNAL ID");
+    for u in &users {
+        let active = u.get("active").and_then(Value::as_bool).unwrap_or(true);
+        println!(
+            "{:<36}  {:<32} {:<24} {:<8} {}",
+            s(u, "id"),
+            s(u, "userName"),
+            s(u, "displayName"),
+            if active { "yes" } else { "disabled" },
+            s(u, "externalId")
+        );
+    }
+    println!("{} user(s)", users.len());
+    Ok(())
+}
+
+pub async fn groups(engine: &Engine, slug: &str, filter: Option<String>) -> Result<(), EngineError> {
+    let groups = all(engine, slug, ResourceKind::Group, filter).await?;
+    println!("{:<36}  {:<32} {:>8}  {}", "ID", "DISPLAY NAME", "MEMBERS", "EXTERNAL ID");
+    for g in &groups {
+        let members = g.get("members").and_then(Value::as_array).map_or(0, Vec::len);
+        println!("{:<36}  {:<32} {:>8}  {}", s(g, "id"), s(g, "displayName"), members, s(g, "externalId"));
+    }
+    println!("{} group(s)", groups.len());
+    Ok(())
+}

@@ -1,0 +1,267 @@
+//! The command line: argument definitions and what each command does.
+
+mod export;
+mod listing;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use scimdesk::{Engine, EngineError, IssuedToken, SourceSummary};
+
+#[derive(Parser, Debug)]
+#[command(name = "scimdesk", version, about = "ScimDesk: receive your identity directory from Entra ID over SCIM 2.0")]
+pub struct Cli {
+    /// Where ScimDesk keeps its database (default: the OS data directory, e.g. ~/.local/share/scimdesk).
+    #[arg(long, env = "SCIMDESK_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// Log filter (tracing EnvFilter syntax), e.g. "debug" or "scimdesk=trace".
+    #[arg(long, env = "SCIMDESK_LOG", global = true, default_value = "info")]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve SCIM for every source until Ctrl-C or SIGTERM.
+    Serve {
+        /// Address and port to listen on (default: the bind setting, else 127.0.0.1:7643).
+        #[arg(long, env = "SCIMDESK_BIND")]
+        bind: Option<String>,
+    },
+    /// Create, list, show and manage SCIM sources.
+    #[command(subcommand)]
+    Source(SourceCommand),
+    /// List a source's provisioned users.
+    Users {
+        slug: String,
+        /// A SCIM filter, e.g. 'userName eq "alice@contoso.com"'.
+        #[arg(long)]
+        filter: Option<String>,
+    },
+    /// List a source's provisioned groups.
+    Groups {
+        slug: String,
+        #[arg(long)]
+        filter: Option<String>,
+    },
+    /// Export a source's users and groups.
+    Export {
+        slug: String,
+        #[arg(long, value_enum, default_value = "json")]
+        format: export::Format,
+        /// With --format csv: which resources (json always has both).
+        #[arg(long, value_enum, default_value = "users")]
+        resources: export::Which,
+    },
+    /// Change settings.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum SourceCommand {
+    /// Create a source and print its token once.
+    Create {
+        name: String,
+        /// URL segment (default: derived from the name).
+        #[arg(long)]
+        slug: Option<String>,
+    },
+    /// List the sources.
+    List,
+    /// Show a source: SCIM Base URL, counts, last request.
+    Show { slug: String },
+    /// Print the source's token from the OS keychain.
+    Token { slug: String },
+    /// Issue a new token and print it once.
+    Rotate {
+        slug: String,
+        /// Keep the old token valid this long (e.g. 10m, 1h) so Entra keeps working meanwhile.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        overlap: Option<std::time::Duration>,
+    },
+    Enable { slug: String },
+    Disable { slug: String },
+    /// Delete the source with its users, groups and activity.
+    Delete { slug: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Set a setting: public-url URL (empty to clear), bind ADDR, clipboard-clear SECONDS.
+    Set { key: String, value: String },
+    /// Show the settings.
+    Show,
+}
+
+pub fn init_logging(cli: &Cli) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}
+
+fn print_summary(s: &SourceSummary) {
+    println!("Name:            {}", s.name);
+    println!("Slug:            {}", s.slug);
+    println!("Enabled:         {}", if s.enabled { "yes" } else { "no" });
+    println!("SCIM Base URL:   {}", s.scim_base_url);
+    println!("Token:           {}… (in the OS keychain; `scimdesk source token {}`)", s.token_prefix, s.slug);
+    if let Some(until) = &s.previous_token_valid_until {
+        println!("Previous token:  valid until {until}");
+    }
+    println!(
+        "Users:           {} ({} active)\nGroups:          {} ({} memberships)",
+        s.counts.users, s.counts.active_users, s.counts.groups, s.counts.memberships
+    );
+    println!("Last request:    {}", s.last_request.as_deref().unwrap_or("none yet"));
+    println!("Created:         {}", s.created);
+}
+
+/// Print a freshly issued token on a line of its own, with the keychain warning if any.
+fn print_issued(issued: &IssuedToken) {
+    print_summary(&issued.source);
+    println!();
+    println!("Token (shown once; paste it into Entra's Secret Token):");
+    println!("{}", issued.token.expose_secret());
+    if let Some(warning) = issued.keychain_warning() {
+        eprintln!("warning: {warning}");
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<(), EngineError> {
+    let data_dir = cli.data_dir.clone().unwrap_or_else(Engine::default_data_dir);
+    let engine = Engine::open(&data_dir).await?;
+    match cli.command {
+        Command::Serve { bind } => serve(engine, bind).await,
+        Command::Source(cmd) => source(engine, cmd).await,
+        Command::Users { slug, filter } => listing::users(&engine, &slug, filter).await,
+        Command::Groups { slug, filter } => listing::groups(&engine, &slug, filter).await,
+        Command::Export { slug, format, resources } => export::run(&engine, &slug, format, resources).await,
+        Command::Config(ConfigCommand::Set { key, value }) => config_set(&engine, &key, &value).await,
+        Command::Config(ConfigCommand::Show) => {
+            let s = engine.settings().await?;
+            println!("bind:            {}", s.bind);
+            println!("public-url:      {}", s.public_url.as_deref().unwrap_or("(not set)"));
+            println!("clipboard-clear: {} s", s.clipboard_clear_seconds);
+            println!("data dir:        {}", engine.data_dir().display());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(engine: Arc<Engine>, bind: Option<String>) -> Result<(), EngineError> {
+    let addr: SocketAddr = match bind {
+        Some(b) => scimdesk::settings::parse_bind(&b)?,
+        None => engine.settings().await?.bind,
+    };
+    if !addr.ip().is_loopback() {
+        tracing::warn!(
+            "listening on {addr}, which other machines can reach: anyone who can connect sees the SCIM endpoint. \
+             The usual set-up binds 127.0.0.1 and lets a tunnel (cloudflared, ngrok) connect to it"
+        );
+    }
+    let server = engine.start_server(addr).await?;
+    println!("ScimDesk is listening on http://{}", server.local_addr());
+    println!("Data: {}", engine.database_path().display());
+    for s in engine.list_sources().await? {
+        println!("Source {:<20} {}", s.slug, s.scim_base_url);
+    }
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing requests in flight");
+    server.stop().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn source(engine: Arc<Engine>, cmd: SourceCommand) -> Result<(), EngineError> {
+    match cmd {
+        SourceCommand::Create { name, slug } => print_issued(&engine.create_source(&name, slug.as_deref()).await?),
+        SourceCommand::List => {
+            let sources = engine.list_sources().await?;
+            if sources.is_empty() {
+                println!("No sources yet. Create one with: scimdesk source create \"Entra ID\"");
+            }
+            println!("{:<24} {:<24} {:>8} {:>8} {:<8} {}", "SLUG", "NAME", "USERS", "GROUPS", "ENABLED", "SCIM BASE URL");
+            for s in sources {
+                println!(
+                    "{:<24} {:<24} {:>8} {:>8} {:<8} {}",
+                    s.slug,
+                    s.name,
+                    s.counts.users,
+                    s.counts.groups,
+                    if s.enabled { "yes" } else { "no" },
+                    s.scim_base_url
+                );
+            }
+        }
+        SourceCommand::Show { slug } => print_summary(&engine.source(&slug).await?),
+        SourceCommand::Token { slug } => println!("{}", engine.source_token(&slug).await?.expose_secret()),
+        SourceCommand::Rotate { slug, overlap } => {
+            let issued = engine.rotate_token(&slug, overlap).await?;
+            print_issued(&issued);
+            if let Some(d) = overlap {
+                println!("The previous token stays valid for {}.", humantime::format_duration(d));
+            }
+        }
+        SourceCommand::Enable { slug } => {
+            engine.set_source_enabled(&slug, true).await?;
+            println!("Source {slug} is enabled.");
+        }
+        SourceCommand::Disable { slug } => {
+            engine.set_source_enabled(&slug, false).await?;
+            println!("Source {slug} is disabled: its requests are refused until it is enabled again.");
+        }
+        SourceCommand::Delete { slug } => {
+            engine.delete_source(&slug).await?;
+            println!("Source {slug} was deleted with its users, groups and activity.");
+        }
+    }
+    Ok(())
+}
+
+async fn config_set(engine: &Engine, key: &str, value: &str) -> Result<(), EngineError> {
+    match key {
+        "public-url" => {
+            engine.set_public_url(Some(value)).await?;
+            match engine.settings().await?.public_url {
+                Some(url) => println!("Public URL set to {url}; SCIM Base URLs now start with it."),
+                None => println!("Public URL cleared."),
+            }
+        }
+        "bind" => {
+            engine.set_bind(scimdesk::settings::parse_bind(value)?).await?;
+            println!("The server will listen on {value} from its next start.");
+        }
+        "clipboard-clear" => {
+            let secs = value.parse().map_err(|_| EngineError::InvalidInput(format!("\"{value}\" is not a number of seconds")))?;
+            engine.set_clipboard_clear_seconds(secs).await?;
+            println!("The clipboard is cleared {secs} s after \"Copy token\".");
+        }
+        other => {
+            return Err(EngineError::InvalidInput(format!(
+                "unknown setting \"{other}\"; the settings are public-url, bind and clipboard-clear"
+            )))
+        }
+    }
+    Ok(())
+}

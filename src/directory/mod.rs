@@ -1,0 +1,90 @@
+//! The SCIM service of one source: create, read, list, replace, patch and delete users and
+//! groups. HTTP handlers, the CLI and the window all come through here; it combines the pure
+//! `scim` functions with the store, and says what each request changed.
+
+mod groups;
+mod list;
+mod render;
+mod users;
+
+use serde_json::Value;
+
+pub use list::{selection, ListRequest, DEFAULT_PAGE_SIZE};
+pub use render::{etag, render};
+
+use crate::events::Change;
+use crate::scim::ScimError;
+use crate::store::{Store, StoreError};
+
+/// The source a request is for, resolved and authorised by the caller.
+#[derive(Debug, Clone)]
+pub struct SourceRef {
+    pub id: i64,
+    pub slug: String,
+    /// The SCIM Base URL of the source, used in `meta.location` and `$ref`.
+    pub base_url: String,
+}
+
+/// The answer to a SCIM request and what it changed.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The resource or list to return; `None` for 204.
+    pub body: Option<Value>,
+    /// `meta.version` of the single resource returned or changed, for the `ETag` header.
+    pub version: Option<i64>,
+    /// Set on 201: the new resource's location.
+    pub location: Option<String>,
+    pub created: bool,
+    pub change: Change,
+    pub resource_id: Option<String>,
+    pub summary: String,
+}
+
+impl Outcome {
+    fn read(body: Value, version: Option<i64>, summary: String) -> Self {
+        Outcome { body: Some(body), version, location: None, created: false, change: Change::Read, resource_id: None, summary }
+    }
+}
+
+/// An `If-Match` precondition: the version the client last saw (`None`: `*` or absent).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Precondition {
+    pub if_match: Option<i64>,
+}
+
+impl Precondition {
+    fn check(&self, current_version: i64) -> Result<(), ScimError> {
+        match self.if_match {
+            Some(v) if v != current_version => Err(ScimError::new(
+                412,
+                None,
+                format!("the resource has changed since version {v} (it is now at version {current_version}); read it again and retry"),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Provisioning operations over the store.
+#[derive(Clone)]
+pub struct Directory {
+    store: Store,
+}
+
+impl Directory {
+    pub fn new(store: Store) -> Self {
+        Directory { store }
+    }
+}
+
+pub(crate) fn scim_err(e: StoreError) -> ScimError {
+    e.into_scim()
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn not_found(kind: &str, id: &str) -> ScimError {
+    ScimError::not_found(format!("no {kind} with id \"{id}\" exists in this source"))
+}

@@ -1,0 +1,153 @@
+//! Provisioned users: create, get, replace, patch, delete.
+
+use serde_json::Value;
+
+use super::{new_id, not_found, render, scim_err, Directory, Outcome, Precondition, SourceRef};
+use crate::events::Change;
+use crate::scim::{patch, resource, ResourceKind, ScimError};
+use crate::store::users::{self as store_users, StoredResource};
+
+const USER: ResourceKind = ResourceKind::User;
+
+fn user_name(doc: &Value) -> &str {
+    doc.get("userName").and_then(Value::as_str).unwrap_or_default()
+}
+
+fn active(doc: &Value) -> bool {
+    doc.get("active").and_then(Value::as_bool).unwrap_or(true)
+}
+
+/// What an update did, in the Activity feed's words.
+fn describe_update(before: &Value, after: &Value) -> (Change, String) {
+    let name = user_name(after);
+    match (active(before), active(after)) {
+        (true, false) => (Change::UserDisabled, format!("disabled user {name}")),
+        (false, true) => (Change::UserEnabled, format!("enabled user {name}")),
+        _ if before == after => (Change::UserUpdated, format!("user {name} unchanged")),
+        _ => {
+            let changed: Vec<&str> = after
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(k, v)| before.get(k.as_str()) != Some(*v))
+                .map(|(k, _)| k.as_str())
+                .chain(before.as_object().into_iter().flatten().filter(|(k, _)| after.get(k.as_str()).is_none()).map(|(k, _)| k.as_str()))
+                .filter(|k| *k != "schemas")
+                .map(|k| k.rsplit(':').next().unwrap_or(k))
+                .collect();
+            (Change::UserUpdated, format!("updated user {name} ({})", changed.join(", ")))
+        }
+    }
+}
+
+impl Directory {
+    pub async fn create_user(&self, source: &SourceRef, body: Value) -> Result<Outcome, ScimError> {
+        let doc = resource::normalize(USER, body)?;
+        let id = new_id();
+        let source_id = source.id;
+        let stored = self
+            .store
+            .writer()
+            .write(move |conn| Box::pin(async move { store_users::insert_user(conn, source_id, &id, &doc).await }))
+            .await
+            .map_err(scim_err)?;
+        let body = render(USER, &stored, &source.base_url, None);
+        Ok(Outcome {
+            location: body["meta"]["location"].as_str().map(str::to_string),
+            body: Some(body),
+            version: Some(stored.version),
+            created: true,
+            change: Change::UserCreated,
+            resource_id: Some(stored.id.clone()),
+            summary: format!("created user {}", user_name(&stored.doc)),
+        })
+    }
+
+    pub async fn get_user(&self, source: &SourceRef, id: &str) -> Result<(StoredResource, Value), ScimError> {
+        let stored = store_users::get_user(self.store.reader(), source.id, id)
+            .await
+            .map_err(scim_err)?
+            .ok_or_else(|| not_found("user", id))?;
+        let body = render(USER, &stored, &source.base_url, None);
+        Ok((stored, body))
+    }
+
+    pub async fn replace_user(&self, source: &SourceRef, id: &str, body: Value, pre: Precondition) -> Result<Outcome, ScimError> {
+        let doc = resource::normalize(USER, body)?;
+        self.update_user(source, id, pre, move |_| Ok(doc)).await
+    }
+
+    pub async fn patch_user(&self, source: &SourceRef, id: &str, body: &Value, pre: Precondition) -> Result<Outcome, ScimError> {
+        let ops = patch::parse_patch_request(body)?;
+        self.update_user(source, id, pre, move |current| {
+            let mut doc = current.clone();
+            patch::apply(&mut doc, USER, &ops)?;
+            resource::normalize(USER, doc)
+        })
+        .await
+    }
+
+    /// Read the user, compute its new document with `change`, store it: all in one write.
+    async fn update_user<F>(&self, source: &SourceRef, id: &str, pre: Precondition, change: F) -> Result<Outcome, ScimError>
+    where
+        F: FnOnce(&Value) -> Result<Value, ScimError> + Send + 'static,
+    {
+        let (source_id, id_owned) = (source.id, id.to_string());
+        let (before, stored) = self
+            .store
+            .writer()
+            .write(move |conn| {
+                Box::pin(async move {
+                    let current = store_users::get_user(&mut *conn, source_id, &id_owned)
+                        .await?
+                        .ok_or_else(|| not_found("user", &id_owned))?;
+                    pre.check(current.version)?;
+                    let doc = change(&current.doc)?;
+                    if doc == current.doc {
+                        return Ok((current.doc.clone(), current));
+                    }
+                    let updated = store_users::update_user(conn, source_id, &current, &doc).await?;
+                    Ok((current.doc, updated))
+                })
+            })
+            .await
+            .map_err(scim_err)?;
+        let (change, summary) = describe_update(&before, &stored.doc);
+        Ok(Outcome {
+            body: Some(render(USER, &stored, &source.base_url, None)),
+            version: Some(stored.version),
+            location: None,
+            created: false,
+            change,
+            resource_id: Some(stored.id.clone()),
+            summary,
+        })
+    }
+
+    pub async fn delete_user(&self, source: &SourceRef, id: &str, pre: Precondition) -> Result<Outcome, ScimError> {
+        let (source_id, id_owned) = (source.id, id.to_string());
+        let deleted = self
+            .store
+            .writer()
+            .write(move |conn| {
+                Box::pin(async move {
+                    if let Some(current) = store_users::get_user(&mut *conn, source_id, &id_owned).await? {
+                        pre.check(current.version)?;
+                    }
+                    store_users::delete_user(conn, source_id, &id_owned).await
+                })
+            })
+            .await
+            .map_err(scim_err)?
+            .ok_or_else(|| not_found("user", id))?;
+        Ok(Outcome {
+            body: None,
+            version: None,
+            location: None,
+            created: false,
+            change: Change::UserDeleted,
+            resource_id: Some(deleted.id.clone()),
+            summary: format!("deleted user {}", user_name(&deleted.doc)),
+        })
+    }
+}

@@ -1,0 +1,87 @@
+//! Admin settings kept in the database: listen address, public URL, clipboard clear time.
+
+use std::net::SocketAddr;
+
+use serde::Serialize;
+
+use crate::error::{EngineError, Result};
+use crate::Engine;
+
+/// Where the server listens unless told otherwise: loopback, for a tunnel to connect to.
+pub const DEFAULT_BIND: &str = "127.0.0.1:7643";
+pub const DEFAULT_CLIPBOARD_CLEAR_SECONDS: u64 = 60;
+
+const PUBLIC_URL: &str = "public_url";
+const BIND: &str = "bind";
+const CLIPBOARD_CLEAR_SECONDS: &str = "clipboard_clear_seconds";
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub public_url: Option<String>,
+    pub clipboard_clear_seconds: u64,
+}
+
+/// Check and tidy a public URL: an absolute http(s) URL without query; trailing `/` removed.
+pub fn normalize_public_url(url: &str) -> Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| EngineError::InvalidInput(format!("the public URL \"{url}\" must start with https:// (the address of your tunnel, e.g. https://scim.example.com)")))?;
+    if rest.is_empty() || rest.contains(['?', '#', ' ']) {
+        return Err(EngineError::InvalidInput(format!("the public URL \"{url}\" is not a plain https://host[/path] address")));
+    }
+    Ok(url.to_string())
+}
+
+pub fn parse_bind(addr: &str) -> Result<SocketAddr> {
+    addr.trim().parse().map_err(|_| {
+        EngineError::InvalidInput(format!("\"{addr}\" is not an address and port such as 127.0.0.1:7643"))
+    })
+}
+
+impl Engine {
+    pub async fn settings(&self) -> Result<Settings> {
+        let bind = match self.store.setting(BIND).await? {
+            Some(b) => parse_bind(&b)?,
+            None => DEFAULT_BIND.parse().expect("default bind address"),
+        };
+        let clipboard_clear_seconds = self
+            .store
+            .setting(CLIPBOARD_CLEAR_SECONDS)
+            .await?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(DEFAULT_CLIPBOARD_CLEAR_SECONDS);
+        Ok(Settings { bind, public_url: self.store.setting(PUBLIC_URL).await?, clipboard_clear_seconds })
+    }
+
+    /// Set or clear (empty) the public URL of the tunnel; it only changes the SCIM Base URL shown.
+    pub async fn set_public_url(&self, url: Option<&str>) -> Result<()> {
+        let value = url.map(str::trim).filter(|u| !u.is_empty()).map(normalize_public_url).transpose()?;
+        Ok(self.store.set_setting(PUBLIC_URL, value).await?)
+    }
+
+    pub async fn set_bind(&self, addr: SocketAddr) -> Result<()> {
+        Ok(self.store.set_setting(BIND, Some(addr.to_string())).await?)
+    }
+
+    pub async fn set_clipboard_clear_seconds(&self, seconds: u64) -> Result<()> {
+        if !(5..=3600).contains(&seconds) {
+            return Err(EngineError::InvalidInput("the clipboard clear time must be between 5 and 3600 seconds".into()));
+        }
+        Ok(self.store.set_setting(CLIPBOARD_CLEAR_SECONDS, Some(seconds.to_string())).await?)
+    }
+
+    /// The SCIM Base URL to give Entra: `<public url>/source/scim/<slug>/v2`, or the local
+    /// listen address when no public URL is set.
+    pub async fn scim_base_url(&self, slug: &str) -> Result<String> {
+        let settings = self.settings().await?;
+        let root = match settings.public_url {
+            Some(url) => url,
+            None => format!("http://{}", self.listen_addr().unwrap_or(settings.bind)),
+        };
+        Ok(format!("{root}/source/scim/{slug}/v2"))
+    }
+}

@@ -1,0 +1,240 @@
+//! Sources: create, list, show, enable/disable, delete, rotate the token, read it from the keychain.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::error::{EngineError, Result};
+use crate::events::{Change, ProvisioningEvent};
+use crate::scim::ScimType;
+use crate::store::{NewSource, SourceCounts, SourceRow, StoreError};
+use crate::tokens::{KeychainError, Token};
+use crate::{slug, Engine};
+
+/// A source as the admin sees it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceSummary {
+    pub name: String,
+    pub slug: String,
+    pub enabled: bool,
+    /// `<public url>/source/scim/<slug>/v2`: Entra's Tenant URL.
+    pub scim_base_url: String,
+    pub token_prefix: String,
+    /// Until when the previous token is still accepted after a rotation with overlap.
+    pub previous_token_valid_until: Option<String>,
+    pub created: String,
+    pub counts: SourceCounts,
+    pub requests_last_minute: u64,
+    pub errors: u64,
+    /// The last request this engine served for the source, or the newest activity row.
+    pub last_request: Option<String>,
+}
+
+/// A token just issued (create or rotate): shown once. `keychain_error` says why it could not be
+/// stored in the keychain, in which case this is the only moment it can be seen.
+#[derive(Debug)]
+pub struct IssuedToken {
+    pub source: SourceSummary,
+    pub token: Token,
+    pub keychain_error: Option<KeychainError>,
+}
+
+impl IssuedToken {
+    /// The warning to show when the keychain could not keep the token.
+    pub fn keychain_warning(&self) -> Option<String> {
+        self.keychain_error.as_ref().map(|e| {
+            format!(
+                "the token could not be stored in the OS keychain: {e}. Copy it now: it is shown only once. \
+                 Later, `scimdesk source rotate {}` (or Rotate in the window) issues a new one.",
+                self.source.slug
+            )
+        })
+    }
+}
+
+fn source_event(slug: &str, change: Change, summary: String) -> ProvisioningEvent {
+    ProvisioningEvent {
+        seq: 0,
+        source: slug.to_string(),
+        time: crate::store::now(),
+        method: String::new(),
+        path: String::new(),
+        status: 200,
+        change,
+        resource_id: None,
+        summary,
+        latency_ms: 0.0,
+    }
+}
+
+impl Engine {
+    async fn keychain_call<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&crate::tokens::Keychain) -> Result<T, KeychainError> + Send + 'static,
+    ) -> Result<T, KeychainError> {
+        let keychain = self.keychain.clone();
+        tokio::task::spawn_blocking(move || call(&keychain))
+            .await
+            .unwrap_or_else(|e| Err(KeychainError::Other(e.to_string())))
+    }
+
+    pub(crate) async fn summary(&self, row: &SourceRow) -> Result<SourceSummary> {
+        let counts = self.store.source_counts(row.id).await?;
+        let stats = self.events.request_stats(&row.slug);
+        let last_request = match stats.last_request {
+            Some(t) => Some(t),
+            None => self.store.recent_activity(row.id, 1).await?.into_iter().next().map(|a| a.time),
+        };
+        let now = crate::store::now();
+        Ok(SourceSummary {
+            name: row.name.clone(),
+            slug: row.slug.clone(),
+            enabled: row.enabled,
+            scim_base_url: self.scim_base_url(&row.slug).await?,
+            token_prefix: row.token_prefix.clone(),
+            previous_token_valid_until: row.previous_token_expires.clone().filter(|t| *t > now),
+            created: row.created.clone(),
+            counts,
+            requests_last_minute: stats.requests_last_minute,
+            errors: stats.errors,
+            last_request,
+        })
+    }
+
+    async fn row(&self, slug: &str) -> Result<SourceRow> {
+        self.store.source_by_slug(slug).await?.ok_or_else(|| EngineError::SourceNotFound(slug.to_string()))
+    }
+
+    /// Create a source. The slug is derived from the name unless given; a derived slug that is
+    /// taken gets a number (`entra-id-2`), a given one that is taken is an error.
+    pub async fn create_source(&self, name: &str, slug: Option<&str>) -> Result<IssuedToken> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(EngineError::InvalidInput("the source needs a name, e.g. \"Entra ID\"".into()));
+        }
+        if name.chars().count() > 200 {
+            return Err(EngineError::InvalidInput("the source name is longer than 200 characters".into()));
+        }
+        let given = slug.map(str::trim).filter(|s| !s.is_empty());
+        let base = match given {
+            Some(s) => {
+                slug::validate(s).map_err(EngineError::InvalidSlug)?;
+                s.to_string()
+            }
+            None => slug::from_name(name),
+        };
+        let token = Token::generate();
+        let uid = uuid::Uuid::new_v4().to_string();
+        let mut attempt = 1;
+        let row = loop {
+            let candidate = if attempt == 1 { base.clone() } else { format!("{}-{attempt}", base.trim_end_matches('-')) };
+            let new = NewSource {
+                uid: uid.clone(),
+                name: name.to_string(),
+                slug: candidate.clone(),
+                token_hash: token.hash(),
+                token_prefix: token.display_prefix(),
+            };
+            match self.store.insert_source(new).await {
+                Ok(row) => break row,
+                Err(StoreError::Scim(e)) if e.scim_type == Some(ScimType::Uniqueness) => {
+                    if given.is_some() || attempt >= 100 {
+                        return Err(EngineError::SlugTaken(candidate));
+                    }
+                    attempt += 1;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        let account = row.uid.clone();
+        let stored_token = token.clone();
+        let keychain_error = self.keychain_call(move |k| k.store(&account, &stored_token)).await.err();
+        if let Some(e) = &keychain_error {
+            tracing::warn!(source = %row.slug, error = %e, "token not stored in the keychain");
+        }
+        self.events.publish(source_event(&row.slug, Change::SourceCreated, format!("created source {}", row.name)));
+        Ok(IssuedToken { source: self.summary(&row).await?, token, keychain_error })
+    }
+
+    pub async fn list_sources(&self) -> Result<Vec<SourceSummary>> {
+        let rows = self.store.list_sources().await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(self.summary(row).await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn source(&self, slug: &str) -> Result<SourceSummary> {
+        let row = self.row(slug).await?;
+        self.summary(&row).await
+    }
+
+    pub async fn set_source_enabled(&self, slug: &str, enabled: bool) -> Result<SourceSummary> {
+        if !self.store.set_source_enabled(slug, enabled).await? {
+            return Err(EngineError::SourceNotFound(slug.to_string()));
+        }
+        self.forget_auth(slug);
+        let verb = if enabled { "enabled" } else { "disabled" };
+        self.events.publish(source_event(slug, Change::SourceUpdated, format!("{verb} source {slug}")));
+        self.source(slug).await
+    }
+
+    /// Delete a source with its users, groups, memberships, activity and keychain entry.
+    pub async fn delete_source(&self, slug: &str) -> Result<()> {
+        let row = self.row(slug).await?;
+        if !self.store.delete_source(slug).await? {
+            return Err(EngineError::SourceNotFound(slug.to_string()));
+        }
+        self.forget_auth(slug);
+        let account = row.uid.clone();
+        if let Err(e) = self.keychain_call(move |k| k.delete(&account)).await {
+            tracing::warn!(source = %slug, error = %e, "could not remove the token from the keychain");
+        }
+        self.events.publish(source_event(slug, Change::SourceDeleted, format!("deleted source {}", row.name)));
+        Ok(())
+    }
+
+    /// Issue a new token. With `overlap`, the current token stays valid for that long.
+    pub async fn rotate_token(&self, slug: &str, overlap: Option<Duration>) -> Result<IssuedToken> {
+        let row = self.row(slug).await?;
+        let token = Token::generate();
+        let previous_expires = match overlap.filter(|d| !d.is_zero()) {
+            Some(d) => {
+                let until = time::OffsetDateTime::now_utc() + d;
+                Some(until.format(&time::format_description::well_known::Rfc3339).expect("RFC 3339"))
+            }
+            None => None,
+        };
+        if !self.store.set_source_token(slug, token.hash(), token.display_prefix(), previous_expires).await? {
+            return Err(EngineError::SourceNotFound(slug.to_string()));
+        }
+        self.forget_auth(slug);
+        let (account, stored_token) = (row.uid.clone(), token.clone());
+        let keychain_error = self.keychain_call(move |k| k.store(&account, &stored_token)).await.err();
+        self.events.publish(source_event(slug, Change::TokenRotated, format!("rotated the token of {}", row.name)));
+        Ok(IssuedToken { source: self.source(slug).await?, token, keychain_error })
+    }
+
+    /// The source's current token, from the OS keychain.
+    pub async fn source_token(&self, slug: &str) -> Result<Token> {
+        let row = self.row(slug).await?;
+        let account = row.uid.clone();
+        let token = self.keychain_call(move |k| k.load(&account)).await?;
+        // A keychain entry left from before a rotation done elsewhere is not the token.
+        if !crate::tokens::verify(token.expose_secret(), &row.token_hash) {
+            return Err(KeychainError::NotFound.into());
+        }
+        Ok(token)
+    }
+}
+
+impl Engine {
+    /// The source as the directory addresses it, for the CLI and the window (no token check:
+    /// they act as the admin).
+    pub async fn source_ref(&self, slug: &str) -> Result<crate::directory::SourceRef> {
+        let row = self.row(slug).await?;
+        Ok(crate::directory::SourceRef { id: row.id, base_url: self.scim_base_url(&row.slug).await?, slug: row.slug })
+    }
+}

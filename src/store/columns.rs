@@ -1,0 +1,67 @@
+//! The indexed columns extracted from a SCIM document: what Entra's queries look up.
+
+use serde_json::Value;
+
+use crate::scim::ENTERPRISE_USER_SCHEMA;
+
+/// Lower-case key for case-insensitive matching (RFC 7643 caseExact false), Unicode-aware.
+pub fn fold(s: &str) -> String {
+    s.to_lowercase()
+}
+
+fn text(doc: &Value, key: &str) -> Option<String> {
+    doc.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+pub struct UserColumns {
+    pub user_name_key: String,
+    pub external_id: Option<String>,
+    pub display_name: Option<String>,
+    pub display_name_key: Option<String>,
+    pub active: bool,
+    pub manager_id: Option<String>,
+    /// emails[].value, folded, without duplicates.
+    pub email_keys: Vec<String>,
+}
+
+impl UserColumns {
+    /// From a normalised user document (canonical attribute names).
+    pub fn from_doc(doc: &Value) -> Self {
+        let display_name = text(doc, "displayName");
+        let mut email_keys: Vec<String> = doc
+            .get("emails")
+            .and_then(Value::as_array)
+            .map(|emails| emails.iter().filter_map(|e| e.get("value").and_then(Value::as_str)).map(fold).collect())
+            .unwrap_or_default();
+        email_keys.sort();
+        email_keys.dedup();
+        UserColumns {
+            user_name_key: fold(doc.get("userName").and_then(Value::as_str).unwrap_or_default()),
+            external_id: text(doc, "externalId"),
+            display_name_key: display_name.as_deref().map(fold),
+            display_name,
+            // RFC 7643 leaves a missing `active` to the provider; a user Entra sent without it is active.
+            active: doc.get("active").and_then(Value::as_bool).unwrap_or(true),
+            manager_id: doc
+                .get(ENTERPRISE_USER_SCHEMA)
+                .and_then(|ext| ext.get("manager"))
+                .and_then(|m| m.get("value"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            email_keys,
+        }
+    }
+}
+
+pub struct GroupColumns {
+    pub display_name: String,
+    pub display_name_key: String,
+    pub external_id: Option<String>,
+}
+
+impl GroupColumns {
+    pub fn from_doc(doc: &Value) -> Self {
+        let display_name = text(doc, "displayName").unwrap_or_default();
+        GroupColumns { display_name_key: fold(&display_name), display_name, external_id: text(doc, "externalId") }
+    }
+}

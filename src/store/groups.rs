@@ -1,0 +1,205 @@
+//! SQL for provisioned groups and their memberships (`group_members`), where one member add or
+//! remove costs the same for any group size.
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::{FromRow, SqliteConnection};
+
+use super::columns::GroupColumns;
+use super::sources::on_unique;
+use super::users::{resource_from_row, StoredResource};
+use super::{now, Result};
+use crate::scim::ScimError;
+
+/// A member of a group as returned in `members`.
+#[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
+pub struct MemberRow {
+    pub value: String,
+    #[sqlx(rename = "member_type")]
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub display: Option<String>,
+}
+
+fn display_name_clash(doc: &Value) -> ScimError {
+    let name = doc.get("displayName").and_then(Value::as_str).unwrap_or_default();
+    ScimError::uniqueness(format!(
+        "a group with the displayName \"{name}\" already exists in this source (compared without regard to letter case)"
+    ))
+}
+
+pub async fn get_group<'e, E: sqlx::SqliteExecutor<'e>>(ex: E, source_id: i64, id: &str) -> Result<Option<StoredResource>> {
+    let row = sqlx::query("SELECT rowid, id, doc, created, last_modified, version FROM groups WHERE source_id = ? AND id = ?")
+        .bind(source_id)
+        .bind(id)
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(resource_from_row).transpose()
+}
+
+pub async fn insert_group(conn: &mut SqliteConnection, source_id: i64, id: &str, doc: &Value) -> Result<StoredResource> {
+    let cols = GroupColumns::from_doc(doc);
+    let ts = now();
+    let rowid: i64 = sqlx::query_scalar(
+        "INSERT INTO groups (id, source_id, display_name, display_name_key, external_id, doc, created, last_modified, version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING rowid",
+    )
+    .bind(id)
+    .bind(source_id)
+    .bind(&cols.display_name)
+    .bind(&cols.display_name_key)
+    .bind(&cols.external_id)
+    .bind(doc.to_string())
+    .bind(&ts)
+    .bind(&ts)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| on_unique(e, "groups.display_name_key", || display_name_clash(doc)))?;
+    Ok(StoredResource { rowid, id: id.to_string(), doc: doc.clone(), created: ts.clone(), last_modified: ts, version: 1 })
+}
+
+/// Store a changed document (or only a membership change: same doc) and bump the version.
+pub async fn update_group(conn: &mut SqliteConnection, current: &StoredResource, doc: &Value) -> Result<StoredResource> {
+    let cols = GroupColumns::from_doc(doc);
+    let ts = now();
+    let version = current.version + 1;
+    sqlx::query(
+        "UPDATE groups SET display_name = ?, display_name_key = ?, external_id = ?, doc = ?, last_modified = ?, version = ?
+         WHERE rowid = ?",
+    )
+    .bind(&cols.display_name)
+    .bind(&cols.display_name_key)
+    .bind(&cols.external_id)
+    .bind(doc.to_string())
+    .bind(&ts)
+    .bind(version)
+    .bind(current.rowid)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| on_unique(e, "groups.display_name_key", || display_name_clash(doc)))?;
+    Ok(StoredResource { version, last_modified: ts, doc: doc.clone(), ..current.clone() })
+}
+
+/// Delete a group, its memberships, and its membership in other groups.
+pub async fn delete_group(conn: &mut SqliteConnection, source_id: i64, id: &str) -> Result<Option<StoredResource>> {
+    let Some(group) = get_group(&mut *conn, source_id, id).await? else { return Ok(None) };
+    remove_member_everywhere(conn, source_id, id).await?;
+    sqlx::query("DELETE FROM groups WHERE rowid = ?").bind(group.rowid).execute(&mut *conn).await?;
+    Ok(Some(group))
+}
+
+/// The type of the resource `id` names in this source ("User" or "Group"), if it exists.
+async fn member_type(conn: &mut SqliteConnection, source_id: i64, id: &str) -> Result<Option<&'static str>> {
+    let kind: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM users WHERE source_id = ?1 AND id = ?2 UNION ALL SELECT 2 FROM groups WHERE source_id = ?1 AND id = ?2 LIMIT 1",
+    )
+    .bind(source_id)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(kind.map(|k| if k == 1 { "User" } else { "Group" }))
+}
+
+/// Add members; ids already present are left alone. Unknown ids are refused (400), so a typo
+/// in a PATCH cannot create a dangling membership. Returns how many were added.
+pub async fn add_members(conn: &mut SqliteConnection, source_id: i64, group: &StoredResource, ids: &[String]) -> Result<u64> {
+    let mut added = 0;
+    for id in ids {
+        if *id == group.id {
+            return Err(ScimError::invalid_value(format!("group \"{id}\" cannot be a member of itself")).into());
+        }
+        let Some(kind) = member_type(conn, source_id, id).await? else {
+            return Err(ScimError::invalid_value(format!(
+                "member \"{id}\" is not a user or group of this source; provision it before adding it to a group"
+            ))
+            .into());
+        };
+        let done = sqlx::query("INSERT OR IGNORE INTO group_members (group_rowid, member_id, member_type) VALUES (?, ?, ?)")
+            .bind(group.rowid)
+            .bind(id)
+            .bind(kind)
+            .execute(&mut *conn)
+            .await?;
+        added += done.rows_affected();
+    }
+    adjust_count(conn, group.rowid, added as i64).await?;
+    Ok(added)
+}
+
+/// Remove exactly these members. Returns how many were removed.
+pub async fn remove_members(conn: &mut SqliteConnection, group: &StoredResource, ids: &[String]) -> Result<u64> {
+    let mut removed = 0;
+    for id in ids {
+        let done = sqlx::query("DELETE FROM group_members WHERE group_rowid = ? AND member_id = ?")
+            .bind(group.rowid)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        removed += done.rows_affected();
+    }
+    adjust_count(conn, group.rowid, -(removed as i64)).await?;
+    Ok(removed)
+}
+
+pub async fn remove_all_members(conn: &mut SqliteConnection, group: &StoredResource) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM group_members WHERE group_rowid = ?").bind(group.rowid).execute(&mut *conn).await?;
+    sqlx::query("UPDATE groups SET member_count = 0 WHERE rowid = ?").bind(group.rowid).execute(&mut *conn).await?;
+    Ok(done.rows_affected())
+}
+
+async fn adjust_count(conn: &mut SqliteConnection, group_rowid: i64, delta: i64) -> Result<()> {
+    if delta != 0 {
+        sqlx::query("UPDATE groups SET member_count = member_count + ? WHERE rowid = ?")
+            .bind(delta)
+            .bind(group_rowid)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Remove `member_id` from every group of the source (when the user or group is deleted),
+/// keeping counts and versions of those groups right.
+pub(super) async fn remove_member_everywhere(conn: &mut SqliteConnection, source_id: i64, member_id: &str) -> Result<()> {
+    let ts = now();
+    sqlx::query(
+        "UPDATE groups SET member_count = member_count - 1, version = version + 1, last_modified = ?
+         WHERE source_id = ? AND rowid IN (SELECT group_rowid FROM group_members WHERE member_id = ?)",
+    )
+    .bind(&ts)
+    .bind(source_id)
+    .bind(member_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM group_members WHERE member_id = ?").bind(member_id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// The members of a group, in the order they were added... by id, for stable output.
+pub async fn members_of<'e, E: sqlx::SqliteExecutor<'e>>(ex: E, group_rowid: i64) -> Result<Vec<MemberRow>> {
+    Ok(sqlx::query_as(
+        "SELECT m.member_id AS value, m.member_type, COALESCE(u.display_name, g.display_name) AS display
+         FROM group_members m
+         LEFT JOIN users u ON m.member_type = 'User' AND u.id = m.member_id
+         LEFT JOIN groups g ON m.member_type = 'Group' AND g.id = m.member_id
+         WHERE m.group_rowid = ? ORDER BY m.member_id",
+    )
+    .bind(group_rowid)
+    .fetch_all(ex)
+    .await?)
+}
+
+/// The groups `member_id` belongs to directly: (id, displayName).
+pub async fn groups_of<'e, E: sqlx::SqliteExecutor<'e>>(ex: E, member_id: &str) -> Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT g.id, g.display_name FROM group_members m JOIN groups g ON g.rowid = m.group_rowid
+         WHERE m.member_id = ? ORDER BY g.display_name_key",
+    )
+    .bind(member_id)
+    .fetch_all(ex)
+    .await?)
+}
+
+pub async fn member_count<'e, E: sqlx::SqliteExecutor<'e>>(ex: E, group_rowid: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT member_count FROM groups WHERE rowid = ?").bind(group_rowid).fetch_one(ex).await?)
+}
