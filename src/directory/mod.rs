@@ -2,6 +2,7 @@
 //! groups. HTTP handlers, the CLI and the window all come through here; it combines the pure
 //! `scim` functions with the store, and says what each request changed.
 
+mod browse;
 mod groups;
 mod list;
 mod render;
@@ -9,6 +10,7 @@ mod users;
 
 use serde_json::Value;
 
+pub use browse::{GroupRef, SearchPage};
 pub use list::{selection, ListRequest, DEFAULT_PAGE_SIZE};
 pub use render::{etag, render};
 

@@ -69,7 +69,11 @@ impl CompareOp {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
     /// `path op value`; value is a JSON string, number, boolean or null.
-    Compare { path: AttrPath, op: CompareOp, value: Value },
+    Compare {
+        path: AttrPath,
+        op: CompareOp,
+        value: Value,
+    },
     /// `path pr`
     Present(AttrPath),
     And(Box<Filter>, Box<Filter>),
@@ -77,7 +81,10 @@ pub enum Filter {
     Not(Box<Filter>),
     /// `attr[filter]`: some element of the multi-valued (or complex) `attr` matches `filter`,
     /// whose paths are relative to the element. `path.sub` is always `None`.
-    ValuePath { path: AttrPath, filter: Box<Filter> },
+    ValuePath {
+        path: AttrPath,
+        filter: Box<Filter>,
+    },
 }
 
 /// A PATCH `path` (RFC 7644 §3.5.2): `attrPath` or `valuePath[.subAttr]`.
@@ -113,7 +120,7 @@ impl Filter {
     }
 }
 
-pub(super) fn fmt_attr_path(path: &AttrPath, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn fmt_attr_path(path: &AttrPath, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     if let Some(uri) = &path.uri {
         write!(f, "{uri}:")?;
     }

@@ -8,10 +8,12 @@ use super::filter::{parse_patch_path, CompareOp, Filter, PatchPath};
 use super::{ResourceKind, GROUP_SCHEMA, PATCH_OP_SCHEMA};
 
 mod apply;
+mod target;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_apply;
+mod values;
 
 /// More operations than this in one request are refused: Entra sends a handful, and each one
 /// costs a pass over the document.
@@ -87,7 +89,9 @@ pub fn parse_patch_request(body: &Value) -> Result<Vec<PatchOperation>, ScimErro
         None | Some(Value::Null) => {
             return Err(ScimError::invalid_syntax("The PATCH body has no \"Operations\" array of operations."))
         }
-        Some(_) => return Err(ScimError::invalid_syntax("The PATCH body's \"Operations\" must be an array of operations.")),
+        Some(_) => {
+            return Err(ScimError::invalid_syntax("The PATCH body's \"Operations\" must be an array of operations."))
+        }
     };
     if ops.is_empty() {
         return Err(ScimError::invalid_value("The PATCH body's \"Operations\" is empty; send at least one operation."));
@@ -300,9 +304,8 @@ fn value_eq_ids(filter: &Filter) -> Option<Vec<String>> {
 /// All or nothing: on error `doc` is unchanged.
 pub fn apply(doc: &mut Value, kind: ResourceKind, ops: &[PatchOperation]) -> Result<(), ScimError> {
     let mut work = doc.clone();
-    let map = work
-        .as_object_mut()
-        .ok_or_else(|| ScimError::invalid_value("The resource to patch is not a JSON object."))?;
+    let map =
+        work.as_object_mut().ok_or_else(|| ScimError::invalid_value("The resource to patch is not a JSON object."))?;
     for op in ops {
         apply::operation(map, kind, op)?;
     }

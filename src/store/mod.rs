@@ -5,6 +5,7 @@ mod activity;
 mod columns;
 pub mod groups;
 mod query;
+mod search;
 mod settings;
 mod sources;
 pub mod users;

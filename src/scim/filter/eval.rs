@@ -177,11 +177,8 @@ fn compare_value(attr: &Value, op: CompareOp, filter_value: &Value, case_exact: 
 }
 
 fn compare_str(a: &str, b: &str, op: CompareOp, case_exact: bool) -> bool {
-    let (a, b): (Cow<str>, Cow<str>) = if case_exact {
-        (a.into(), b.into())
-    } else {
-        (a.to_lowercase().into(), b.to_lowercase().into())
-    };
+    let (a, b): (Cow<str>, Cow<str>) =
+        if case_exact { (a.into(), b.into()) } else { (a.to_lowercase().into(), b.to_lowercase().into()) };
     match op {
         CompareOp::Co => a.contains(&*b),
         CompareOp::Sw => a.starts_with(&*b),

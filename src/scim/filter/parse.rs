@@ -337,10 +337,8 @@ impl<'a> Parser<'a> {
         let Some(op) = CompareOp::from_keyword(op_word) else {
             return Err(self.unexpected(Some(&op_tok), &expected));
         };
-        let expected = format!(
-            "a value (a \"quoted string\", a number, true, false or null) after \"{shown} {}\"",
-            op.as_str()
-        );
+        let expected =
+            format!("a value (a \"quoted string\", a number, true, false or null) after \"{shown} {}\"", op.as_str());
         let value = match self.next() {
             Some(Token { tok: Tok::Str(s), .. }) => Value::String(s),
             Some(t @ Token { tok: Tok::Word(_), .. }) => {
@@ -469,8 +467,6 @@ fn check_name(name: &str) -> Result<(), String> {
     } else if name.is_empty() {
         Err("an attribute name".into())
     } else {
-        Err(format!(
-            "an attribute name (a letter followed by letters, digits, '_' or '-'), found \"{name}\""
-        ))
+        Err(format!("an attribute name (a letter followed by letters, digits, '_' or '-'), found \"{name}\""))
     }
 }

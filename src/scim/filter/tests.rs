@@ -64,8 +64,14 @@ fn alice() -> Value {
 #[test]
 fn parses_every_comparison_operator_in_any_letter_case() {
     for (word, op) in [
-        ("eq", CompareOp::Eq), ("NE", CompareOp::Ne), ("Co", CompareOp::Co), ("sw", CompareOp::Sw),
-        ("eW", CompareOp::Ew), ("gt", CompareOp::Gt), ("GE", CompareOp::Ge), ("lt", CompareOp::Lt),
+        ("eq", CompareOp::Eq),
+        ("NE", CompareOp::Ne),
+        ("Co", CompareOp::Co),
+        ("sw", CompareOp::Sw),
+        ("eW", CompareOp::Ew),
+        ("gt", CompareOp::Gt),
+        ("GE", CompareOp::Ge),
+        ("lt", CompareOp::Lt),
         ("le", CompareOp::Le),
     ] {
         assert_eq!(parse(&format!("title {word} \"x\"")), cmp(name("title"), op, json!("x")));
@@ -83,12 +89,18 @@ fn not_binds_tighter_than_and_which_binds_tighter_than_or() {
     assert_eq!(got, want);
     let grouped = parse("(a pr or b pr) and c pr");
     assert_eq!(grouped, and(or(Filter::Present(name("a")), Filter::Present(name("b"))), Filter::Present(name("c"))));
-    assert_eq!(parse("a pr AND b pr Or c pr"), or(and(Filter::Present(name("a")), Filter::Present(name("b"))), Filter::Present(name("c"))));
+    assert_eq!(
+        parse("a pr AND b pr Or c pr"),
+        or(and(Filter::Present(name("a")), Filter::Present(name("b"))), Filter::Present(name("c")))
+    );
 }
 
 #[test]
 fn parses_json_literals_with_escapes() {
-    assert_eq!(parse(r#"displayName eq "say \"hi\" \\ \u00e9""#), cmp(name("displayName"), CompareOp::Eq, json!("say \"hi\" \\ é")));
+    assert_eq!(
+        parse(r#"displayName eq "say \"hi\" \\ \u00e9""#),
+        cmp(name("displayName"), CompareOp::Eq, json!("say \"hi\" \\ é"))
+    );
     assert_eq!(parse("loginCount ge -1.5e3"), cmp(name("loginCount"), CompareOp::Ge, json!(-1500.0)));
     assert_eq!(parse("loginCount gt 10"), cmp(name("loginCount"), CompareOp::Gt, json!(10)));
     assert_eq!(parse("active eq TRUE"), cmp(name("active"), CompareOp::Eq, json!(true)));
@@ -98,7 +110,10 @@ fn parses_json_literals_with_escapes() {
 
 #[test]
 fn parses_sub_attributes_and_urn_qualified_names() {
-    assert_eq!(parse("name.familyName co \"O'Malley\""), cmp(p(None, "name", Some("familyName")), CompareOp::Co, json!("O'Malley")));
+    assert_eq!(
+        parse("name.familyName co \"O'Malley\""),
+        cmp(p(None, "name", Some("familyName")), CompareOp::Co, json!("O'Malley"))
+    );
     let ent = Some(ENTERPRISE_USER_SCHEMA);
     assert_eq!(
         parse("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq \"701984\""),
@@ -112,8 +127,14 @@ fn parses_sub_attributes_and_urn_qualified_names() {
         parse("urn:ietf:params:scim:schemas:core:2.0:User:userName eq \"bjensen\""),
         cmp(name("userName"), CompareOp::Eq, json!("bjensen"))
     );
-    assert_eq!(parse("URN:IETF:params:scim:schemas:core:2.0:Group:displayName pr"), Filter::Present(name("displayName")));
-    assert_eq!(parse("urn:example:custom:1.0:badge pr"), Filter::Present(p(Some("urn:example:custom:1.0"), "badge", None)));
+    assert_eq!(
+        parse("URN:IETF:params:scim:schemas:core:2.0:Group:displayName pr"),
+        Filter::Present(name("displayName"))
+    );
+    assert_eq!(
+        parse("urn:example:custom:1.0:badge pr"),
+        Filter::Present(p(Some("urn:example:custom:1.0"), "badge", None))
+    );
 }
 
 #[test]
@@ -121,12 +142,18 @@ fn parses_value_paths() {
     let got = parse(r#"emails[type eq "work" and primary eq true]"#);
     let want = Filter::ValuePath {
         path: name("emails"),
-        filter: Box::new(and(cmp(name("type"), CompareOp::Eq, json!("work")), cmp(name("primary"), CompareOp::Eq, json!(true)))),
+        filter: Box::new(and(
+            cmp(name("type"), CompareOp::Eq, json!("work")),
+            cmp(name("primary"), CompareOp::Eq, json!(true)),
+        )),
     };
     assert_eq!(got, want);
     assert_eq!(
         parse(r#"members[value eq "2819c223"]"#),
-        Filter::ValuePath { path: name("members"), filter: Box::new(cmp(name("value"), CompareOp::Eq, json!("2819c223"))) }
+        Filter::ValuePath {
+            path: name("members"),
+            filter: Box::new(cmp(name("value"), CompareOp::Eq, json!("2819c223")))
+        }
     );
 }
 
@@ -135,10 +162,16 @@ fn entra_value_path_with_trailing_sub_attribute_desugars_to_and() {
     let got = parse(r#"emails[type eq "work"].value eq "a@b.c""#);
     let want = Filter::ValuePath {
         path: name("emails"),
-        filter: Box::new(and(cmp(name("type"), CompareOp::Eq, json!("work")), cmp(name("value"), CompareOp::Eq, json!("a@b.c")))),
+        filter: Box::new(and(
+            cmp(name("type"), CompareOp::Eq, json!("work")),
+            cmp(name("value"), CompareOp::Eq, json!("a@b.c")),
+        )),
     };
     assert_eq!(got, want);
-    assert_eq!(parse(r#"emails[type eq "work"].value eq "a@b.c" and active eq true"#), and(want, cmp(name("active"), CompareOp::Eq, json!(true))));
+    assert_eq!(
+        parse(r#"emails[type eq "work"].value eq "a@b.c" and active eq true"#),
+        and(want, cmp(name("active"), CompareOp::Eq, json!(true)))
+    );
 }
 
 #[test]
@@ -199,7 +232,10 @@ fn display_prints_a_canonical_filter() {
     assert_eq!(parse("(a pr or b pr) and c pr").to_string(), "(a pr or b pr) and c pr");
     assert_eq!(parse("a pr or (b pr or c pr)").to_string(), "a pr or (b pr or c pr)");
     assert_eq!(parse("a pr and not (b pr)").to_string(), "a pr and not (b pr)");
-    assert_eq!(parse(r#"emails[type eq "work"].value eq "a""#).to_string(), r#"emails[type eq "work" and value eq "a"]"#);
+    assert_eq!(
+        parse(r#"emails[type eq "work"].value eq "a""#).to_string(),
+        r#"emails[type eq "work" and value eq "a"]"#
+    );
 }
 
 #[test]
@@ -217,17 +253,37 @@ fn parses_patch_paths() {
     assert_eq!(got.sub, None);
     let ent = Some(ENTERPRISE_USER_SCHEMA);
     assert_eq!(pp("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager").attr, p(ent, "manager", None));
-    assert_eq!(pp("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value").attr, p(ent, "manager", Some("value")));
-    assert_eq!(pp("urn:ietf:params:scim:schemas:extension:enterprise:2.0User:department").attr, p(ent, "department", None));
+    assert_eq!(
+        pp("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value").attr,
+        p(ent, "manager", Some("value"))
+    );
+    assert_eq!(
+        pp("urn:ietf:params:scim:schemas:extension:enterprise:2.0User:department").attr,
+        p(ent, "department", None)
+    );
     assert_eq!(pp(ENTERPRISE_USER_SCHEMA).attr, name(ENTERPRISE_USER_SCHEMA));
-    for s in ["userName", r#"emails[type eq "work"].value"#, "name.familyName", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"] {
+    for s in [
+        "userName",
+        r#"emails[type eq "work"].value"#,
+        "name.familyName",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+    ] {
         assert_eq!(pp(s).to_string(), s);
     }
 }
 
 #[test]
 fn bad_patch_paths_are_invalid_path_errors() {
-    for s in ["", "emails[", "emails[type eq \"work\"", "userName eq \"x\"", "emails[type eq \"work\"].value eq \"x\"", "a.b.c", "emails[type]", "name.givenName[x pr]"] {
+    for s in [
+        "",
+        "emails[",
+        "emails[type eq \"work\"",
+        "userName eq \"x\"",
+        "emails[type eq \"work\"].value eq \"x\"",
+        "a.b.c",
+        "emails[type]",
+        "name.givenName[x pr]",
+    ] {
         let e = parse_patch_path(s).expect_err(s);
         assert_eq!(e.scim_type, Some(ScimType::InvalidPath), "{s}");
     }
@@ -307,13 +363,20 @@ fn ne_and_not_are_negations_of_eq() {
     assert!(!user_matches("emails ne \"alice@example.org\"", &doc));
     assert!(user_matches("not (userName eq \"bob\")", &doc));
     assert!(!user_matches("not (userName pr)", &doc));
+    assert!(!user_matches("NOT(userName pr)", &doc));
 }
 
 #[test]
 fn enterprise_attributes_match_with_or_without_their_urn() {
     let doc = alice();
-    assert!(user_matches("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq \"701984\"", &doc));
-    assert!(user_matches("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq \"boss-id\"", &doc));
+    assert!(user_matches(
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq \"701984\"",
+        &doc
+    ));
+    assert!(user_matches(
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq \"boss-id\"",
+        &doc
+    ));
     assert!(user_matches("id eq \"2819c223-7f76-453a-919d-413861904646\" and manager eq \"boss-id\"", &doc));
     assert!(!user_matches("manager eq \"someone-else\"", &doc));
     assert!(user_matches("urn:ietf:params:scim:schemas:core:2.0:User:name.familyName eq \"smith\"", &doc));
@@ -342,12 +405,18 @@ fn id_is_case_exact() {
 }
 
 fn attr_name() -> impl Strategy<Value = String> {
-    "[a-zA-Z$][a-zA-Z0-9_-]{0,7}".prop_filter("keyword", |s| !["not", "and", "or"].contains(&s.to_ascii_lowercase().as_str()))
+    "[a-zA-Z$][a-zA-Z0-9_-]{0,7}"
+        .prop_filter("keyword", |s| !["not", "and", "or"].contains(&s.to_ascii_lowercase().as_str()))
 }
 
 fn attr_path(with_uri: bool) -> impl Strategy<Value = AttrPath> {
     let uri = if with_uri {
-        prop_oneof![Just(None), Just(Some(ENTERPRISE_USER_SCHEMA.to_string())), Just(Some("urn:example:ext:1.0".to_string()))].boxed()
+        prop_oneof![
+            Just(None),
+            Just(Some(ENTERPRISE_USER_SCHEMA.to_string())),
+            Just(Some("urn:example:ext:1.0".to_string()))
+        ]
+        .boxed()
     } else {
         Just(None).boxed()
     };
@@ -390,10 +459,8 @@ fn attr_exp(with_uri: bool) -> BoxedStrategy<Filter> {
 }
 
 fn any_filter() -> BoxedStrategy<Filter> {
-    let value_path = (attr_path(true), logic(attr_exp(false))).prop_map(|(path, f)| Filter::ValuePath {
-        path: AttrPath { sub: None, ..path },
-        filter: Box::new(f),
-    });
+    let value_path = (attr_path(true), logic(attr_exp(false)))
+        .prop_map(|(path, f)| Filter::ValuePath { path: AttrPath { sub: None, ..path }, filter: Box::new(f) });
     logic(prop_oneof![3 => attr_exp(true), 1 => value_path].boxed())
 }
 

@@ -1,0 +1,129 @@
+// Start the real ScimDesk app under tauri-driver (WebKitWebDriver) for one test, each in a fresh
+// data directory and on a free port, and drive it with WebdriverIO. Needs DISPLAY (Xvfb) and, for
+// the keychain, a session bus with gnome-keyring (scripts/test-app.sh sets both up).
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { remote } from 'webdriverio';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+export const APP = process.env.SCIMDESK_APP_BINARY ?? path.join(root, 'target', 'debug', 'scimdesk-app');
+const TAURI_DRIVER = process.env.TAURI_DRIVER ?? path.join(root, '.tools', 'bin', 'tauri-driver');
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+}
+
+/**
+ * Launch the app. `env` adds to (or, with a value of undefined, removes from) the environment.
+ * Returns the WebdriverIO browser, the app's SCIM address, its data dir, and `stop()`.
+ */
+export async function launchApp({ env = {}, bind } = {}) {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'scimdesk-e2e-'));
+  const appBind = bind ?? `127.0.0.1:${await freePort()}`;
+  const driverPort = await freePort();
+  const nativePort = await freePort();
+  const childEnv = { ...process.env, SCIMDESK_DATA_DIR: dataDir, SCIMDESK_BIND: appBind, ...env };
+  for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
+  // Its own process group: ending the group also ends WebKitWebDriver and the app.
+  const driver = spawn(TAURI_DRIVER, ['--port', String(driverPort), '--native-port', String(nativePort)], {
+    env: childEnv, detached: true, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const launchedAt = Date.now();
+  await waitForPort(driverPort, 15000);
+  const browser = await remote({
+    hostname: '127.0.0.1',
+    port: driverPort,
+    logLevel: 'error',
+    connectionRetryCount: 0,
+    capabilities: { 'tauri:options': { application: APP }, 'wdio:enforceWebDriverClassic': true },
+  });
+  const stop = async () => {
+    try { await browser.deleteSession(); } catch { /* the app may be gone already */ }
+    try { process.kill(-driver.pid, 'SIGTERM'); } catch { /* already ended */ }
+    await new Promise((r) => setTimeout(r, 300));
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { browser, bind: appBind, dataDir, launchedAt, stop };
+}
+
+/** The element with `data-testid`, once it is displayed. */
+export async function byTestId(browser, id, timeout = 15000) {
+  const el = await browser.$(`[data-testid="${id}"]`);
+  await el.waitForDisplayed({ timeout });
+  return el;
+}
+
+/** Wait until the text of `data-testid` satisfies `predicate`; returns the text. */
+export async function waitForText(browser, id, predicate, timeout = 15000) {
+  let last = '';
+  await browser.waitUntil(async () => {
+    const el = await browser.$(`[data-testid="${id}"]`);
+    if (!(await el.isExisting())) return false;
+    last = await el.getText();
+    return predicate(last);
+  }, { timeout, timeoutMsg: `[data-testid="${id}"] never matched; last text: ${JSON.stringify(last)}` });
+  return last;
+}
+
+/** Wait until some element matching `selector` has text containing `text`. */
+export async function waitForTextIn(browser, selector, text, timeout = 15000) {
+  await browser.waitUntil(async () => {
+    const els = await browser.$$(selector);
+    for (const el of els) if ((await el.getText()).includes(text)) return true;
+    return false;
+  }, { timeout, timeoutMsg: `no ${selector} contains ${JSON.stringify(text)}` });
+}
+
+/** Create a source through the New Source dialog; leaves the app on the source's page. */
+export async function createSourceInWindow(browser, name) {
+  await (await byTestId(browser, 'new-source')).click();
+  await (await byTestId(browser, 'source-name')).setValue(name);
+  await browser.waitUntil(async () => (await (await browser.$('[data-testid="source-slug"]')).getValue()) !== '', { timeout: 5000 });
+  const slug = await (await browser.$('[data-testid="source-slug"]')).getValue();
+  await (await byTestId(browser, 'create-source')).click();
+  await byTestId(browser, 'issued-token');
+  return slug;
+}
+
+/** A SCIM request to the app's server, as Entra ID sends it. */
+export async function scim(baseUrl, token, method, resourcePath, body) {
+  const res = await fetch(`${baseUrl}${resourcePath}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/scim+json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** What another process reads from the X clipboard. */
+export function readClipboard() {
+  return execFileSync('xclip', ['-o', '-selection', 'clipboard'], { timeout: 5000 }).toString();
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Build the UI and the desktop app, then run the front-end unit tests (Vitest) and the end-to-end
+# tests (tauri-driver + WebKitWebDriver under Xvfb, in a private session bus with gnome-keyring).
+#
+# Needs the Debian 12 packages of the build and test lists in the project's install step
+# (libwebkit2gtk-4.1-dev ..., webkit2gtk-driver xvfb xauth xclip dbus dbus-x11 gnome-keyring).
+# Installs what comes from npm and crates.io itself: the UI and e2e packages, and tauri-driver
+# into .tools/ (skipped when present).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+missing=()
+for tool in node npm cargo xvfb-run xauth dbus-run-session gnome-keyring-daemon WebKitWebDriver xclip; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if ((${#missing[@]})); then
+  echo "test-app: missing ${missing[*]}; install the system packages listed in docs (SETUP) first" >&2
+  exit 1
+fi
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "UI: install, type-check, build"
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+
+step "UI: unit tests (Vitest)"
+(cd ui && npx vitest run)
+
+step "Desktop app: build (cargo build -p scimdesk-app)"
+cargo build -p scimdesk-app
+
+if [[ ! -x .tools/bin/tauri-driver ]]; then
+  step "tauri-driver: install into .tools/"
+  cargo install tauri-driver --locked --root "$ROOT/.tools"
+fi
+
+step "End-to-end tests: install the WebDriver client"
+(cd e2e && npm ci --no-audit --no-fund --loglevel=error)
+
+step "End-to-end tests (Xvfb, private session bus, gnome-keyring)"
+# A fresh keyring every run: one left from another run, unlocked with another password, stays
+# locked and would open a password prompt.
+XDG_DATA_HOME=$(mktemp -d)
+XDG_RUNTIME_DIR=$(mktemp -d)
+chmod 700 "$XDG_RUNTIME_DIR"
+export XDG_DATA_HOME XDG_RUNTIME_DIR
+trap 'rm -rf "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"' EXIT
+export SCIMDESK_APP_BINARY="$ROOT/target/debug/scimdesk-app" TAURI_DRIVER="$ROOT/.tools/bin/tauri-driver"
+timeout 900 xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
+  dbus-run-session -- sh -c 'printf %s scimdesk-e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null && cd e2e && npm test --silent'

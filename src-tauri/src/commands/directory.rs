@@ -1,0 +1,68 @@
+//! Provisioned users and groups, and the activity of a source.
+
+use scimdesk::directory::{GroupRef, SearchPage};
+use scimdesk::scim::ResourceKind;
+use scimdesk::{ActivityEntry, SourceCounters};
+use serde::Serialize;
+use serde_json::Value;
+use tauri::State;
+
+use crate::error::{CommandError, CommandResult};
+use crate::state::AppState;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserDetails {
+    user: Value,
+    groups: Vec<GroupRef>,
+}
+
+fn kind(name: &str) -> CommandResult<ResourceKind> {
+    match name {
+        "user" => Ok(ResourceKind::User),
+        "group" => Ok(ResourceKind::Group),
+        other => Err(CommandError::new("invalidInput", format!("\"{other}\" is neither \"user\" nor \"group\""))),
+    }
+}
+
+/// Users or groups whose names contain `text`, one page.
+#[tauri::command]
+pub async fn search_directory(
+    state: State<'_, AppState>,
+    slug: String,
+    resource: String,
+    text: String,
+    offset: usize,
+    limit: usize,
+) -> CommandResult<SearchPage> {
+    let engine = state.engine()?;
+    let source = engine.source_ref(&slug).await?;
+    Ok(engine.directory().search(&source, kind(&resource)?, &text, offset, limit).await?)
+}
+
+#[tauri::command]
+pub async fn user_details(state: State<'_, AppState>, slug: String, id: String) -> CommandResult<UserDetails> {
+    let engine = state.engine()?;
+    let source = engine.source_ref(&slug).await?;
+    let (_, user) = engine.directory().get_user(&source, &id).await?;
+    let groups = engine.directory().groups_of(&id).await?;
+    Ok(UserDetails { user, groups })
+}
+
+/// A group with its members.
+#[tauri::command]
+pub async fn group_details(state: State<'_, AppState>, slug: String, id: String) -> CommandResult<Value> {
+    let engine = state.engine()?;
+    let source = engine.source_ref(&slug).await?;
+    Ok(engine.directory().get_group(&source, &id, true).await?.1)
+}
+
+#[tauri::command]
+pub async fn source_counters(state: State<'_, AppState>, slug: String) -> CommandResult<SourceCounters> {
+    Ok(state.engine()?.counters(&slug).await?)
+}
+
+#[tauri::command]
+pub async fn source_activity(state: State<'_, AppState>, slug: String, limit: i64) -> CommandResult<Vec<ActivityEntry>> {
+    Ok(state.engine()?.activity(&slug, limit).await?)
+}

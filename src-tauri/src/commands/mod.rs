@@ -1,0 +1,5 @@
+//! Commands: thin adapters from the window to engine calls.
+
+pub mod directory;
+pub mod settings;
+pub mod sources;

@@ -1,0 +1,42 @@
+//! What the window's Provisioned Users and Provisioned Groups tabs ask for: search and paging
+//! over the indexes, a user's groups, a group's members.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{render, scim_err, Directory, SourceRef};
+use crate::scim::{ResourceKind, ScimError};
+use crate::store::groups as store_groups;
+
+/// One page of search results: full SCIM resources (groups without members).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchPage {
+    pub total: usize,
+    pub offset: usize,
+    pub resources: Vec<Value>,
+}
+
+/// A group a user belongs to.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupRef {
+    pub id: String,
+    pub display_name: String,
+}
+
+impl Directory {
+    /// Users or groups whose names contain `text`, `limit` from `offset`.
+    pub async fn search(&self, source: &SourceRef, kind: ResourceKind, text: &str, offset: usize, limit: usize) -> Result<SearchPage, ScimError> {
+        let limit = limit.clamp(1, 1000);
+        let page = self.store.search(kind, source.id, text, offset as i64, limit as i64).await.map_err(scim_err)?;
+        let resources = page.resources.iter().map(|r| render(kind, r, &source.base_url, None)).collect();
+        Ok(SearchPage { total: page.total, offset, resources })
+    }
+
+    /// The groups a user (or group) is a direct member of.
+    pub async fn groups_of(&self, member_id: &str) -> Result<Vec<GroupRef>, ScimError> {
+        let rows = store_groups::groups_of(self.store.reader(), member_id).await.map_err(scim_err)?;
+        Ok(rows.into_iter().map(|(id, display_name)| GroupRef { id, display_name }).collect())
+    }
+}

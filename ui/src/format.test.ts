@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+
+import { flattenAttributes, kindOfChange, kindOfRequest, latency, primaryEmail, sentence, suggestNextPort, timeAgo } from './format';
+
+describe('sentence', () => {
+  it('capitalises an engine message and ends it with a full stop', () => {
+    expect(sentence('the slug "x" is taken; choose another slug')).toBe('The slug "x" is taken; choose another slug.');
+  });
+  it('keeps existing final punctuation', () => {
+    expect(sentence('Unlock it and try again.')).toBe('Unlock it and try again.');
+  });
+  it('never returns an empty message', () => {
+    expect(sentence('  ')).toBe('Something went wrong.');
+  });
+});
+
+describe('timeAgo', () => {
+  const now = Date.parse('2025-01-01T12:00:00Z');
+  it.each([
+    ['2025-01-01T11:59:58Z', 'just now'],
+    ['2025-01-01T11:59:18Z', '42 s ago'],
+    ['2025-01-01T11:55:00Z', '5 min ago'],
+    ['2025-01-01T09:00:00Z', '3 h ago'],
+  ])('%s reads as %s', (iso, expected) => {
+    expect(timeAgo(iso, now)).toBe(expected);
+  });
+  it('says never for a missing time', () => {
+    expect(timeAgo(null, now)).toBe('never');
+  });
+});
+
+describe('request kinds', () => {
+  it('groups changes the way the chart shows them', () => {
+    expect(kindOfChange({ type: 'userDisabled' })).toBe('users');
+    expect(kindOfChange({ type: 'membersChanged', added: 2, removed: 0 })).toBe('groups');
+    expect(kindOfChange({ type: 'refused' })).toBe('refused');
+    expect(kindOfChange({ type: 'tokenRotated' })).toBe('source');
+  });
+  it('classifies stored activity rows by method, path and status', () => {
+    expect(kindOfRequest('GET', '/source/scim/e/v2/Users', 200)).toBe('reads');
+    expect(kindOfRequest('PATCH', '/source/scim/e/v2/Groups/1', 204)).toBe('groups');
+    expect(kindOfRequest('POST', '/source/scim/e/v2/Users', 201)).toBe('users');
+    expect(kindOfRequest('POST', '/source/scim/e/v2/Users', 409)).toBe('refused');
+  });
+});
+
+describe('details helpers', () => {
+  it('flattens nested attributes into paths', () => {
+    const rows = flattenAttributes({ name: { givenName: 'Ada' }, emails: [{ value: 'a@x', primary: true }], active: false });
+    expect(rows).toEqual([
+      ['name.givenName', 'Ada'],
+      ['emails[0].value', 'a@x'],
+      ['emails[0].primary', 'true'],
+      ['active', 'false'],
+    ]);
+  });
+  it('prefers the primary email, then the work one', () => {
+    expect(primaryEmail({ emails: [{ type: 'home', value: 'h@x' }, { type: 'work', value: 'w@x' }] })).toBe('w@x');
+    expect(primaryEmail({ emails: [{ type: 'work', value: 'w@x' }, { value: 'p@x', primary: true }] })).toBe('p@x');
+    expect(primaryEmail({})).toBe('');
+  });
+  it('formats latency', () => {
+    expect(latency(0.2)).toBe('<1 ms');
+    expect(latency(12.4)).toBe('12 ms');
+    expect(latency(1500)).toBe('1.5 s');
+  });
+  it('suggests the next port for a taken address', () => {
+    expect(suggestNextPort('127.0.0.1:7643')).toBe('127.0.0.1:7644');
+    expect(suggestNextPort('[::1]:8080')).toBe('[::1]:8081');
+    expect(suggestNextPort('nonsense')).toBe('nonsense');
+  });
+});

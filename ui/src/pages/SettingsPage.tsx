@@ -1,0 +1,103 @@
+import { Alert, Button, Code, Group, NumberInput, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useEffect, useState } from 'react';
+
+import { api, type ApiError } from '../api';
+import type { ServerStatus, SettingsView } from '../types';
+
+function Section({ title, children }: { title: string; children: React.ReactNode }) {
+  return (
+    <Paper withBorder p="md">
+      <Title order={5} mb="sm">{title}</Title>
+      {children}
+    </Paper>
+  );
+}
+
+export function SettingsPage({ status, onStatus }: { status: ServerStatus | null; onStatus: (s: ServerStatus) => void }) {
+  const [settings, setSettings] = useState<SettingsView | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [bind, setBind] = useState('');
+  const [publicUrl, setPublicUrl] = useState('');
+  const [clearSeconds, setClearSeconds] = useState<number | string>(60);
+  const [errors, setErrors] = useState<{ bind?: string; url?: string; clear?: string }>({});
+  const [busy, setBusy] = useState<string | null>(null);
+
+  useEffect(() => {
+    api.getSettings().then((s) => {
+      setSettings(s);
+      setBind(status?.listening ?? s.bind);
+      setPublicUrl(s.publicUrl ?? '');
+      setClearSeconds(s.clipboardClearSeconds);
+    }, (e: ApiError) => setLoadError(e.message));
+    // Read once; the fields are the admin's from then on.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const run = async (key: 'bind' | 'url' | 'clear', action: () => Promise<string>) => {
+    setBusy(key);
+    setErrors((e) => ({ ...e, [key]: undefined }));
+    try {
+      notifications.show({ message: await action(), color: 'green' });
+    } catch (e) {
+      setErrors((old) => ({ ...old, [key]: (e as ApiError).message }));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  if (loadError) return <Alert color="red">{loadError}</Alert>;
+  if (!settings) return null;
+
+  return (
+    <Stack maw={760}>
+      <Title order={2}>Settings</Title>
+      <Section title="Listen address">
+        <Text size="sm" c="dimmed" mb="xs">
+          Where the SCIM server listens. Keep 127.0.0.1 and point your tunnel at this port. The server restarts when you apply a new address.
+        </Text>
+        <Group align="flex-start">
+          <TextInput value={bind} onChange={(e) => setBind(e.currentTarget.value)} error={errors.bind} w={260} aria-label="Listen address" data-testid="settings-bind" />
+          <Button loading={busy === 'bind'} data-testid="settings-bind-apply" onClick={() => run('bind', async () => {
+            const s = await api.restartServer(bind);
+            onStatus(s);
+            return `The SCIM server now listens on ${s.listening}.`;
+          })}>Apply and restart</Button>
+        </Group>
+        {status?.bindFromEnvironment && (
+          <Text size="xs" c="dimmed" mt="xs">SCIMDESK_BIND chose the address at start-up; an address applied here is saved and used whenever SCIMDESK_BIND is not set.</Text>
+        )}
+      </Section>
+      <Section title="Public URL">
+        <Text size="sm" c="dimmed" mb="xs">
+          The https address of your tunnel (cloudflared, ngrok, Tailscale Funnel). It only changes the SCIM Base URL shown to you; leave it empty to show the local address.
+        </Text>
+        <Group align="flex-start">
+          <TextInput value={publicUrl} onChange={(e) => setPublicUrl(e.currentTarget.value)} placeholder="https://scim.example.com" error={errors.url} w={420} aria-label="Public URL" data-testid="settings-public-url" />
+          <Button loading={busy === 'url'} data-testid="settings-public-url-save" onClick={() => run('url', async () => {
+            onStatus(await api.setPublicUrl(publicUrl));
+            return publicUrl.trim() ? 'Public URL saved.' : 'Public URL cleared.';
+          })}>Save</Button>
+        </Group>
+      </Section>
+      <Section title="Clipboard">
+        <Text size="sm" c="dimmed" mb="xs">After “Copy token”, the clipboard is cleared after this many seconds if it still holds the token.</Text>
+        <Group align="flex-start">
+          <NumberInput value={clearSeconds} onChange={setClearSeconds} min={5} max={3600} suffix=" s" error={errors.clear} w={160} aria-label="Clipboard clear time" />
+          <Button loading={busy === 'clear'} onClick={() => run('clear', async () => {
+            await api.setClipboardClearSeconds(Number(clearSeconds));
+            return 'Clipboard clear time saved.';
+          })}>Save</Button>
+        </Group>
+      </Section>
+      <Section title="Files">
+        <Stack gap={6}>
+          <Text size="sm">Data directory: <Code>{settings.dataDir}</Code></Text>
+          <Text size="sm">Database: <Code>{settings.databasePath}</Code></Text>
+          <Text size="sm">Log files: <Code>{settings.logDir}/{settings.logFilePrefix}.*</Code></Text>
+          <Text size="xs" c="dimmed">SCIMDESK_DATA_DIR sets another data directory at start-up.</Text>
+        </Stack>
+      </Section>
+    </Stack>
+  );
+}
