@@ -1,0 +1,177 @@
+//! The processes under test: the `scimdesk` server on a fresh data directory, and the floor server.
+//! Both are children that are stopped (SIGTERM, then SIGKILL) and cleaned up on drop.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The workspace the bench was built from; `cargo build -p scimdesk` runs there.
+const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+/// A child process serving HTTP on a loopback port.
+pub struct ServerProcess {
+    child: Child,
+    pub addr: SocketAddr,
+    data_dir: Option<PathBuf>,
+}
+
+impl ServerProcess {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+        if let Some(dir) = &self.data_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// A started ScimDesk server with one source, and that source's token.
+pub struct ScimServer {
+    pub process: ServerProcess,
+    pub slug: String,
+    pub token: String,
+}
+
+/// Build the `scimdesk` binary in release mode and return its path.
+pub fn build_release_server() -> Result<PathBuf, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    eprintln!("building the server: cargo build --release -p scimdesk");
+    let output = Command::new(cargo)
+        .current_dir(WORKSPACE)
+        .args(["build", "--release", "-p", "scimdesk", "--message-format=json-render-diagnostics"])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("could not run cargo ({e}); pass --server-bin PATH to use a built scimdesk"))?;
+    if !output.status.success() {
+        return Err("cargo build --release -p scimdesk failed (see above)".into());
+    }
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        if msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "scimdesk" {
+            if let Some(exe) = msg["executable"].as_str() {
+                return Ok(PathBuf::from(exe));
+            }
+        }
+    }
+    Err("cargo built no scimdesk executable; pass --server-bin PATH".into())
+}
+
+/// Create a fresh data directory with one source, then serve it on 127.0.0.1 with quiet logging.
+pub fn start_scimdesk(bin: &Path, log: &str) -> Result<ScimServer, String> {
+    let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let data_dir = std::env::temp_dir().join(format!("scimdesk-bench-{}-{stamp:x}", std::process::id()));
+    std::fs::create_dir_all(&data_dir).map_err(|e| format!("creating {}: {e}", data_dir.display()))?;
+    let slug = "bench".to_string();
+    let created = Command::new(bin)
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["--log", "error", "source", "create", "Benchmark", "--slug", &slug])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("could not run {} ({e}); check --server-bin", bin.display()))?;
+    let stdout = String::from_utf8_lossy(&created.stdout);
+    if !created.status.success() {
+        let _ = std::fs::remove_dir_all(&data_dir);
+        return Err(format!(
+            "`scimdesk source create` failed: {}{}",
+            stdout,
+            String::from_utf8_lossy(&created.stderr)
+        ));
+    }
+    let Some(token) = stdout.lines().map(str::trim).find(|l| l.starts_with("scimdesk_")) else {
+        let _ = std::fs::remove_dir_all(&data_dir);
+        return Err(format!("`scimdesk source create` printed no token line:\n{stdout}"));
+    };
+    let token = token.to_string();
+    let mut command = Command::new(bin);
+    command.arg("--data-dir").arg(&data_dir).args(["--log", log, "serve", "--bind", "127.0.0.1:0"]);
+    let (child, addr) = spawn_listening(command, "ScimDesk is listening on http://")?;
+    let process = ServerProcess { child, addr, data_dir: Some(data_dir) };
+    Ok(ScimServer { process, slug, token })
+}
+
+/// Start the floor server: this same binary's hidden `floor-server` subcommand.
+pub fn start_floor() -> Result<ServerProcess, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("locating the bench binary: {e}"))?;
+    let mut command = Command::new(exe);
+    command.args(["floor-server", "--bind", "127.0.0.1:0"]);
+    let (child, addr) = spawn_listening(command, "Floor server listening on http://")?;
+    Ok(ServerProcess { child, addr, data_dir: None })
+}
+
+/// Spawn `command` and wait for the stdout line `<prefix><addr>`; the rest of stdout is drained
+/// in the background so the child never blocks on a full pipe. Stderr is passed through.
+fn spawn_listening(mut command: Command, prefix: &str) -> Result<(Child, SocketAddr), String> {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("could not start {command:?}: {e}"))?;
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let mut seen = String::new();
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        match stdout.read_line(&mut line) {
+            Ok(0) | Err(_) => {
+                stop(&mut child);
+                return Err(format!("{command:?} exited before listening; it printed:\n{seen}"));
+            }
+            Ok(_) => {}
+        }
+        seen.push_str(&line);
+        if let Some(rest) = line.trim().strip_prefix(prefix) {
+            match rest.trim_end_matches('/').parse::<SocketAddr>() {
+                Ok(addr) => break addr,
+                Err(e) => {
+                    stop(&mut child);
+                    return Err(format!("unreadable address in {line:?}: {e}"));
+                }
+            }
+        }
+    };
+    std::thread::spawn(move || {
+        let mut sink = [0u8; 4096];
+        while matches!(stdout.read(&mut sink), Ok(n) if n > 0) {}
+    });
+    Ok((child, addr))
+}
+
+/// SIGTERM (graceful), then SIGKILL after 10 s.
+fn stop(child: &mut Child) {
+    if matches!(child.try_wait(), Ok(Some(_))) {
+        return;
+    }
+    // SAFETY: kill(2) with a pid we spawned and still own (not yet reaped).
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let until = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < until {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Resident and peak resident memory of a process, in bytes (Linux /proc), if readable.
+pub fn memory(pid: u32) -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kb: u64 = line[name.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
+        Some(kb * 1024)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
