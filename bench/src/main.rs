@@ -1,1 +1,189 @@
-fn main() {}
+//! `scimdesk-bench`: an Entra-shaped load benchmark for ScimDesk (issue 4; see BENCHMARKS.md).
+//! It starts the server on a fresh data directory (or targets `--url`), runs the phases with
+//! keep-alive connections, and prints requests/s, p50 and p99 and errors per phase, with the targets.
+
+mod client;
+mod entra;
+mod floor;
+mod groups;
+mod phases;
+mod process;
+mod report;
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::{Parser, Subcommand};
+
+use client::{Load, Target};
+use phases::{Scenario, Targets};
+
+#[derive(Parser, Debug)]
+#[command(name = "scimdesk-bench", about = "Entra-shaped load benchmark for the ScimDesk SCIM server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Hidden>,
+    /// Users to seed in phase 1 (default 100000; 2000 with --smoke).
+    #[arg(long)]
+    users: Option<u64>,
+    /// Keep-alive connections, one task each.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Upper bound on each measured phase's duration (default 10; 1 with --smoke).
+    #[arg(long)]
+    phase_seconds: Option<f64>,
+    /// Upper bound on each measured phase's request count.
+    #[arg(long, default_value_t = 1_000_000)]
+    phase_requests: u64,
+    /// Upper bound on the time phase 1 may take to seed the users.
+    #[arg(long, default_value_t = 900.0)]
+    seed_seconds: f64,
+    /// A run of seconds for the test suite: 2000 users, 1-second phases, small groups.
+    #[arg(long)]
+    smoke: bool,
+    /// Benchmark a running server instead: its SCIM Base URL on 127.0.0.1, e.g.
+    /// http://127.0.0.1:7643/source/scim/bench/v2 (needs --token).
+    #[arg(long, requires = "token")]
+    url: Option<String>,
+    /// The source's bearer token, with --url.
+    #[arg(long)]
+    token: Option<String>,
+    /// With --url: the server's pid, to report its memory.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// A built `scimdesk` binary to start (default: build it with `cargo build --release -p scimdesk`).
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// Log filter for the started server (`--log` of scimdesk).
+    #[arg(long, default_value = "warn")]
+    server_log: String,
+    /// Also write the results as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Hidden {
+    /// The trivial HTTP server the loopback floor is measured against.
+    #[command(hide = true)]
+    FloorServer {
+        #[arg(long, default_value = "127.0.0.1:0")]
+        bind: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Hidden::FloorServer { bind }) = &cli.command {
+        return match floor::serve(bind) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("floor server: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn scenario(cli: &Cli) -> Scenario {
+    let phase_seconds = cli.phase_seconds.unwrap_or(if cli.smoke { 1.0 } else { 10.0 });
+    let load = Load {
+        connections: cli.concurrency.max(1),
+        max_requests: cli.phase_requests,
+        duration: Duration::from_secs_f64(phase_seconds),
+    };
+    let (users, big, small, listed, members) = if cli.smoke {
+        (cli.users.unwrap_or(2_000), 1_000, 10, 20, 50)
+    } else {
+        (cli.users.unwrap_or(100_000), 50_000, 250, 200, 500)
+    };
+    Scenario {
+        users,
+        load,
+        seed_duration: Duration::from_secs_f64(cli.seed_seconds),
+        big_group_members: big,
+        small_groups: small,
+        listed_groups: listed,
+        listed_group_members: members,
+    }
+}
+
+/// Split `http://HOST:PORT/path` into a loopback socket address and the path.
+fn parse_url(url: &str) -> Result<(SocketAddr, String), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("--url must start with http:// (got {url}); the bench only talks plain HTTP on loopback"))?;
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let addr = authority
+        .to_socket_addrs()
+        .map_err(|e| format!("--url host {authority}: {e}"))?
+        .find(|a| a.ip().is_loopback())
+        .ok_or_else(|| format!("--url must point at this machine (127.0.0.1), got {authority}"))?;
+    Ok((addr, path.to_string()))
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    let sc = scenario(&cli);
+    let started_server;
+    let (scim, server_pid) = match &cli.url {
+        Some(url) => {
+            let (addr, path) = parse_url(url)?;
+            started_server = None;
+            (Target::new(addr, &path, cli.token.as_deref()), cli.server_pid)
+        }
+        None => {
+            let bin = match &cli.server_bin {
+                Some(b) => b.clone(),
+                None => process::build_release_server()?,
+            };
+            let server = process::start_scimdesk(&bin, &cli.server_log)?;
+            eprintln!("started {} (pid {}) on http://{}", bin.display(), server.process.pid(), server.process.addr);
+            let base = format!("/source/scim/{}/v2", server.slug);
+            let target = Target::new(server.process.addr, &base, Some(&server.token));
+            let pid = server.process.pid();
+            started_server = Some(server);
+            (target, Some(pid))
+        }
+    };
+    let floor_server = process::start_floor()?;
+    let targets = Targets { scim, floor: Target::new(floor_server.addr, "", None), server_pid };
+    let run_id = format!("{:x}", SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0) & 0xffff_ffff);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let results = runtime.block_on(phases::run(&targets, &sc, &run_id));
+    drop(floor_server);
+    drop(started_server);
+
+    let verdicts = report::verdicts(&results, sc.users);
+    report::print(&results, &verdicts, sc.load.connections);
+    if let Some(path) = &cli.json {
+        let text = serde_json::to_string_pretty(&report::to_json(&results, &verdicts)).expect("results serialise");
+        std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    }
+    let all_ran = results.phases.iter().all(|p| p.stats.requests > 0) && results.get("list_groups").is_some();
+    let clean = results.phases.iter().all(|p| p.stats.errors == 0);
+    Ok(if all_ran && clean { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_must_be_loopback_http() {
+        let (addr, path) = parse_url("http://127.0.0.1:7643/source/scim/a/v2").unwrap();
+        assert_eq!(addr.port(), 7643);
+        assert_eq!(path, "/source/scim/a/v2");
+        assert!(parse_url("https://127.0.0.1:1/x").is_err());
+        assert!(parse_url("http://10.1.2.3:80/x").is_err());
+    }
+}

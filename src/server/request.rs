@@ -10,6 +10,34 @@ use crate::scim::{ScimError, ScimType};
 /// Largest request body accepted (RFC 7644 leaves it to the server; Entra sends a few KiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// A body a little over the limit is read to its end (and dropped) before the 413 is sent, so
+/// the client reads the answer instead of a reset connection; beyond this, the connection is
+/// closed without reading on.
+const MAX_DRAIN_BYTES: usize = 16 * MAX_BODY_BYTES;
+
+async fn read_limited(body: Body) -> Result<bytes::Bytes, ScimError> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut buf = bytes::BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| ScimError::invalid_syntax("the request body could not be read completely"))?;
+        if let Ok(data) = frame.into_data() {
+            seen += data.len();
+            if seen > MAX_DRAIN_BYTES {
+                return Err(too_large());
+            }
+            if seen <= MAX_BODY_BYTES {
+                buf.extend_from_slice(&data);
+            }
+        }
+    }
+    if seen > MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    Ok(buf.freeze())
+}
+
 fn too_large() -> ScimError {
     ScimError::new(413, Some(ScimType::TooMany), format!("the request body is larger than {} bytes", MAX_BODY_BYTES))
 }
@@ -27,18 +55,11 @@ pub async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, ScimErr
             ));
         }
     }
-    if let Some(len) = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()) {
-        if len > MAX_BODY_BYTES as u64 {
-            return Err(too_large());
-        }
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_DRAIN_BYTES as u64) {
+        return Err(too_large());
     }
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|e| {
-        if std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) || e.to_string().contains("length limit") {
-            too_large()
-        } else {
-            ScimError::invalid_syntax("the request body could not be read completely")
-        }
-    })?;
+    let bytes = read_limited(body).await?;
     if bytes.is_empty() {
         return Err(ScimError::invalid_syntax("the request has no body; send the resource as JSON"));
     }

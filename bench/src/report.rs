@@ -1,0 +1,137 @@
+//! The results table, the targets of issue 4 with PASS/FAIL, and the JSON summary.
+
+use serde_json::json;
+
+use crate::phases::RunResults;
+
+/// One target of the issue and whether this run met it (`None`: not measured in this run).
+pub struct Verdict {
+    pub target: String,
+    pub measured: String,
+    pub pass: Option<bool>,
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+const RSS_LIMIT_MIB: f64 = 150.0;
+
+/// Judge the run against the issue's targets.
+pub fn verdicts(res: &RunResults, users: u64) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    let rps = |key: &str| res.get(key).filter(|s| s.requests > 0).map(|s| s.rps());
+    let floor = rps("floor");
+    for (key, name) in [("get_user", "GET /Users/{id}"), ("filter_users", "GET /Users?filter=userName eq")] {
+        let (pass, measured) = match (rps(key), floor) {
+            (Some(r), Some(f)) if f > 0.0 => (Some(r >= 0.3 * f), format!("{r:.0}/s = {:.0}% of floor {f:.0}/s", 100.0 * r / f)),
+            _ => (None, "not measured".into()),
+        };
+        out.push(Verdict { target: format!("{name} >= 30% of the loopback floor"), measured, pass });
+    }
+    let post = rps("post_users");
+    out.push(Verdict {
+        target: "POST /Users >= 5,000/s".into(),
+        measured: post.map_or("not measured".into(), |r| format!("{r:.0}/s")),
+        pass: post.map(|r| r >= 5_000.0),
+    });
+    let adds = match (rps("add_member_small"), rps("add_member_big")) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        _ => None,
+    };
+    out.push(Verdict {
+        target: "PATCH member add >= 3,000/s (slower of 5a, 5b)".into(),
+        measured: adds.map_or("not measured".into(), |r| format!("{r:.0}/s")),
+        pass: adds.map(|r| r >= 3_000.0),
+    });
+    let p99 = |key: &str| res.get(key).filter(|s| s.requests > 0).map(|s| s.quantile_ms(0.99));
+    let (pass, measured) = match (p99("add_member_big"), p99("add_member_small")) {
+        (Some(big), Some(small)) if small > 0.0 => {
+            (Some(big <= 2.0 * small), format!("{big:.2} ms vs {small:.2} ms = {:.2}x", big / small))
+        }
+        _ => (None, "not measured".into()),
+    };
+    out.push(Verdict { target: "member add p99, big group <= 2x small groups".into(), measured, pass });
+    let rss = res.memory_after_seed.map(|(rss, _)| rss as f64 / MIB);
+    out.push(Verdict {
+        target: format!("server RSS after seeding {users} users <= {RSS_LIMIT_MIB:.0} MiB"),
+        measured: rss.map_or("not measured (no server pid)".into(), |m| format!("{m:.1} MiB")),
+        pass: rss.map(|m| m <= RSS_LIMIT_MIB),
+    });
+    let errors: u64 = res.phases.iter().map(|p| p.stats.errors).sum();
+    out.push(Verdict { target: "no errors in any phase".into(), measured: format!("{errors} errors"), pass: Some(errors == 0) });
+    out
+}
+
+/// Print the table (valid Markdown), the seed time, memory, notes and the verdicts.
+pub fn print(res: &RunResults, verdicts: &[Verdict], connections: usize) {
+    println!();
+    println!("Connections: {connections} keep-alive HTTP/1.1");
+    println!();
+    println!("| phase | requests | errors | req/s | p50 ms | p99 ms |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    let mut ordered: Vec<_> = res.phases.iter().collect();
+    // The floor runs first but reads best last, as phase 7.
+    ordered.sort_by_key(|p| p.key == "floor");
+    for p in ordered {
+        let s = &p.stats;
+        println!(
+            "| {} | {} | {} | {:.0} | {:.2} | {:.2} |",
+            p.label,
+            s.requests,
+            s.errors,
+            s.rps(),
+            s.quantile_ms(0.50),
+            s.quantile_ms(0.99)
+        );
+    }
+    println!();
+    if let Some((n, t)) = res.seeded {
+        println!("Time to seed {n} users: {:.1} s ({:.0} users/s)", t.as_secs_f64(), n as f64 / t.as_secs_f64().max(1e-9));
+    }
+    let mem = |m: Option<(u64, u64)>| {
+        m.map_or("not measured".to_string(), |(rss, hwm)| format!("VmRSS {:.1} MiB (peak VmHWM {:.1} MiB)", rss as f64 / MIB, hwm as f64 / MIB))
+    };
+    println!("Server memory after seeding: {}", mem(res.memory_after_seed));
+    println!("Server memory at the end:    {}", mem(res.memory_at_end));
+    for note in &res.notes {
+        println!("Note: {note}");
+    }
+    let errored: Vec<_> = res.phases.iter().filter(|p| p.stats.first_error.is_some()).collect();
+    for p in errored {
+        println!("First error in {}: {}", p.label, p.stats.first_error.as_deref().unwrap_or_default());
+    }
+    println!();
+    println!("Targets (issue 4):");
+    for v in verdicts {
+        let mark = match v.pass {
+            Some(true) => "PASS",
+            Some(false) => "FAIL",
+            None => "N/A ",
+        };
+        println!("  {mark}  {:<58} {}", v.target, v.measured);
+    }
+}
+
+/// A machine-readable summary (used by the smoke test).
+pub fn to_json(res: &RunResults, verdicts: &[Verdict]) -> serde_json::Value {
+    let phases: Vec<_> = res
+        .phases
+        .iter()
+        .map(|p| {
+            let s = &p.stats;
+            json!({
+                "key": p.key, "label": p.label, "setup": p.setup,
+                "requests": s.requests, "errors": s.errors, "first_error": s.first_error,
+                "seconds": s.elapsed.as_secs_f64(), "rps": s.rps(),
+                "p50_ms": s.quantile_ms(0.50), "p99_ms": s.quantile_ms(0.99),
+            })
+        })
+        .collect();
+    json!({
+        "phases": phases,
+        "seeded_users": res.seeded.map(|(n, _)| n),
+        "seed_seconds": res.seeded.map(|(_, t)| t.as_secs_f64()),
+        "rss_after_seed_bytes": res.memory_after_seed.map(|(rss, _)| rss),
+        "rss_at_end_bytes": res.memory_at_end.map(|(rss, _)| rss),
+        "notes": res.notes,
+        "targets": verdicts.iter().map(|v| json!({"target": v.target, "measured": v.measured, "pass": v.pass})).collect::<Vec<_>>(),
+    })
+}
