@@ -1,0 +1,114 @@
+//! The headless CLI: sources, listings, export, settings, and clear errors.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+#[test]
+fn source_create_derives_a_unique_slug_and_validates_given_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, _) = cli(dir.path(), &["source", "create", "Entra ID"]);
+    assert!(ok);
+    assert!(out.contains("Slug:            entra-id"), "{out}");
+    assert!(out.contains("/source/scim/entra-id/v2"), "{out}");
+    let (ok, out, _) = cli(dir.path(), &["source", "create", "Entra ID"]);
+    assert!(ok);
+    assert!(out.contains("Slug:            entra-id-2"), "derived slugs get a number: {out}");
+    let (ok, _, err) = cli(dir.path(), &["source", "create", "Other", "--slug", "entra-id"]);
+    assert!(!ok && err.contains("already exists"), "{err}");
+    let (ok, _, err) = cli(dir.path(), &["source", "create", "Other", "--slug", "Bad Slug"]);
+    assert!(!ok && err.contains("lower-case"), "{err}");
+    let (ok, _, err) = cli(dir.path(), &["source", "create", "  "]);
+    assert!(!ok && err.contains("name"), "{err}");
+    let (ok, out, _) = cli(dir.path(), &["source", "list"]);
+    assert!(ok && out.contains("entra-id") && out.contains("entra-id-2"));
+    let (ok, _, err) = cli(dir.path(), &["source", "show", "missing"]);
+    assert!(!ok && err.contains("no source with the slug \"missing\""), "{err}");
+}
+
+#[test]
+fn public_url_changes_the_scim_base_url() {
+    let dir = tempfile::tempdir().unwrap();
+    cli(dir.path(), &["source", "create", "Entra", "--slug", "entra"]);
+    let (ok, _, err) = cli(dir.path(), &["config", "set", "public-url", "https://scim.example.com/"]);
+    assert!(ok, "{err}");
+    let (_, out, _) = cli(dir.path(), &["source", "show", "entra"]);
+    assert!(out.contains("SCIM Base URL:   https://scim.example.com/source/scim/entra/v2"), "{out}");
+    let (ok, _, err) = cli(dir.path(), &["config", "set", "public-url", "ftp://nope"]);
+    assert!(!ok && err.contains("https://"), "{err}");
+    let (ok, _, err) = cli(dir.path(), &["config", "set", "bind", "not-an-address"]);
+    assert!(!ok && err.contains("127.0.0.1:7643"), "{err}");
+    let (_, out, _) = cli(dir.path(), &["config", "show"]);
+    assert!(out.contains("bind:            127.0.0.1:7643"), "default bind is loopback: {out}");
+}
+
+#[tokio::test]
+async fn users_groups_and_export_show_what_was_provisioned() {
+    let (server, token) = Server::start();
+    let scim = server.client(&token);
+    let u = scim.create_user("zoe@contoso.com").await;
+    scim.create_user("yan@contoso.com").await;
+    let g = scim.create_group("Design").await;
+    scim.patch_ops(&format!("/Groups/{g}"), json!([{"op": "Add", "path": "members", "value": [{"value": u}]}])).await;
+    scim.patch_ops(&format!("/Users/{u}"), json!([{"op": "Replace", "path": "active", "value": false}])).await;
+    let dir = &server.data_dir;
+    let (ok, out, _) = cli(dir, &["users", "entra"]);
+    assert!(ok && out.contains("zoe@contoso.com") && out.contains("disabled") && out.contains("2 user(s)"), "{out}");
+    let (ok, out, _) = cli(dir, &["users", "entra", "--filter", "userName eq \"YAN@contoso.com\""]);
+    assert!(ok && out.contains("yan@contoso.com") && !out.contains("zoe") && out.contains("1 user(s)"), "{out}");
+    let (ok, _, err) = cli(dir, &["users", "entra", "--filter", "userName eq"]);
+    assert!(!ok && err.contains("filter"), "{err}");
+    let (ok, out, _) = cli(dir, &["groups", "entra"]);
+    assert!(ok && out.contains("Design") && out.contains("1 group(s)"), "{out}");
+    let (ok, out, _) = cli(dir, &["export", "entra", "--format", "json"]);
+    assert!(ok);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["users"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["groups"][0]["members"][0]["value"], u.as_str());
+    let (ok, out, _) = cli(dir, &["export", "entra", "--format", "csv"]);
+    assert!(ok);
+    let mut lines = out.lines();
+    assert!(lines.next().unwrap().starts_with("id,userName,displayName"));
+    assert_eq!(lines.count(), 2);
+    let (ok, out, _) = cli(dir, &["export", "entra", "--format", "csv", "--resources", "groups"]);
+    assert!(ok && out.contains(&format!("Design,ext-Design,{u}")), "{out}");
+    // show: counts and last request.
+    let (_, out, _) = cli(dir, &["source", "show", "entra"]);
+    assert!(out.contains("Users:           2 (1 active)"), "{out}");
+    assert!(out.contains("Groups:          1 (1 memberships)"), "{out}");
+}
+
+#[tokio::test]
+async fn delete_source_removes_its_users_and_refuses_its_requests() {
+    let (server, token) = Server::start();
+    let scim = server.client(&token);
+    scim.create_user("del@contoso.com").await;
+    let (ok, out, _) = cli(&server.data_dir, &["source", "delete", "entra"]);
+    assert!(ok, "{out}");
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    scim.get("/Users").await.assert_error(404, None);
+    // Recreating the slug starts empty.
+    let token = create_source(&server.data_dir, "Entra", "entra");
+    assert_eq!(server.client(&token).get("/Users").await.body["totalResults"], 0);
+}
+
+#[test]
+fn serve_on_a_taken_port_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let (ok, _, err) = cli(dir.path(), &["serve", "--bind", &addr]);
+    assert!(!ok);
+    assert!(err.contains("already in use") && err.contains("--bind"), "{err}");
+}
+
+#[test]
+fn a_data_dir_that_cannot_be_written_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    let (ok, _, err) = cli(&file.join("sub"), &["source", "list"]);
+    assert!(!ok);
+    assert!(err.contains("cannot be used") && err.contains("--data-dir"), "{err}");
+}
