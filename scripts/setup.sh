@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install what ScimDesk needs to build, run and test on Debian 12. Safe to run again: packages
+# already present are skipped, so a second run takes seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Build: WebKitGTK and friends for the Tauri window, D-Bus for the keychain.
+BUILD_PACKAGES="build-essential pkg-config file libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev libgtk-3-dev
+libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev"
+# Tests: a headless X server, WebKit's WebDriver, a clipboard reader, a private session bus and
+# a real Secret Service (gnome-keyring); imagemagick for screenshots.
+TEST_PACKAGES="webkit2gtk-driver xvfb xauth xdotool xclip dbus dbus-x11 gnome-keyring libsecret-tools imagemagick"
+
+missing=()
+for p in $BUILD_PACKAGES $TEST_PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
+fi
+
+command -v cargo >/dev/null || { echo "setup: Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }
+command -v npm >/dev/null || { echo "setup: Node.js 20 and npm are required for the desktop window" >&2; exit 1; }
+
+if [ -f ui/package-lock.json ] && [ ! -d ui/node_modules ]; then
+  echo "setup: installing the window's npm packages"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if [ -f e2e/package-lock.json ] && [ ! -d e2e/node_modules ]; then
+  (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
+fi
+echo "setup: done"

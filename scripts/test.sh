@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian 12 machine and run every test: the engine's unit and black-box tests,
+# the benchmark's smoke run, and the desktop app's unit and end-to-end tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+
+echo "== engine, CLI and benchmark smoke tests (real server on 127.0.0.1, real SQLite, real gnome-keyring)"
+./scripts/with-keyring.sh cargo test --workspace --exclude scimdesk-app --locked
+
+if [ -x scripts/test-app.sh ]; then
+  echo "== desktop app: front-end unit tests and end-to-end tests in a real window"
+  ./scripts/test-app.sh
+fi
