@@ -44,6 +44,8 @@ pub struct Engine {
     /// Sources by slug as last read, for authenticating requests without a query each time.
     auth_cache: Mutex<HashMap<String, (SourceRow, Instant)>>,
     listen_addr: Mutex<Option<SocketAddr>>,
+    /// The public URL setting and when it was read (see [`Engine::public_url`]).
+    public_url_cache: Mutex<Option<(Option<String>, Instant)>>,
 }
 
 /// Per-source figures for the window: stored counts plus live request figures.
@@ -71,6 +73,7 @@ impl Engine {
             data_dir: data_dir.to_path_buf(),
             auth_cache: Mutex::new(HashMap::new()),
             listen_addr: Mutex::new(None),
+            public_url_cache: Mutex::new(None),
         }))
     }
 

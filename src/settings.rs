@@ -60,7 +60,22 @@ impl Engine {
     /// Set or clear (empty) the public URL of the tunnel; it only changes the SCIM Base URL shown.
     pub async fn set_public_url(&self, url: Option<&str>) -> Result<()> {
         let value = url.map(str::trim).filter(|u| !u.is_empty()).map(normalize_public_url).transpose()?;
-        Ok(self.store.set_setting(PUBLIC_URL, value).await?)
+        self.store.set_setting(PUBLIC_URL, value).await?;
+        *self.public_url_cache.lock().expect("public url cache") = None;
+        Ok(())
+    }
+
+    /// The public URL for `meta.location` on the request path: read at most once a second, so
+    /// a change made by another process (the CLI) shows within that time.
+    pub(crate) async fn public_url(&self) -> Option<String> {
+        if let Some((url, at)) = self.public_url_cache.lock().expect("public url cache").as_ref() {
+            if at.elapsed() < std::time::Duration::from_secs(1) {
+                return url.clone();
+            }
+        }
+        let url = self.store.setting(PUBLIC_URL).await.ok().flatten();
+        *self.public_url_cache.lock().expect("public url cache") = Some((url.clone(), std::time::Instant::now()));
+        url
     }
 
     pub async fn set_bind(&self, addr: SocketAddr) -> Result<()> {

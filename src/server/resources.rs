@@ -17,7 +17,7 @@ use crate::Engine;
 /// The SCIM Base URL of a source as this request reached it: the public URL when one is set,
 /// else the Host the client used.
 async fn base_url(engine: &Engine, slug: &str, headers: &HeaderMap) -> String {
-    let public = engine.settings().await.ok().and_then(|s| s.public_url);
+    let public = engine.public_url().await;
     let root = match public {
         Some(url) => url,
         None => {
