@@ -285,3 +285,49 @@ impl Store {
         Ok(Page { total, resources })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::filter::parse_filter;
+
+    /// The plan SQLite chooses for the page query of `filter`.
+    async fn query_plan(store: &Store, kind: ResourceKind, filter: &str) -> (bool, String) {
+        let plan = plan(kind, 1, &parse_filter(filter).unwrap()).expect("indexable");
+        let sql = format!("EXPLAIN QUERY PLAN SELECT rowid FROM {} WHERE source_id = ? AND ({})", table(kind), plan.sql);
+        let mut params = vec![Param::Int(1)];
+        params.extend(plan.params);
+        let rows = bind_all(sqlx::query(&sql), &params).fetch_all(&store.read).await.unwrap();
+        let detail: Vec<String> = rows.iter().map(|r| sqlx::Row::get::<String, _>(r, "detail")).collect();
+        (plan.exact, detail.join(" | "))
+    }
+
+    #[tokio::test]
+    async fn entra_queries_are_answered_from_indexes_not_scans() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let cases = [
+            (ResourceKind::User, r#"userName eq "a@b.c""#),
+            (ResourceKind::User, r#"externalId eq "x""#),
+            (ResourceKind::User, r#"id eq "x""#),
+            (ResourceKind::User, r#"displayName eq "X""#),
+            (ResourceKind::User, r#"emails[type eq "work"].value eq "a@b.c""#),
+            (ResourceKind::User, r#"emails.value eq "a@b.c""#),
+            (ResourceKind::User, r#"id eq "x" and manager eq "y""#),
+            (ResourceKind::Group, r#"displayName eq "Sales""#),
+            (ResourceKind::Group, r#"externalId eq "x""#),
+            (ResourceKind::Group, r#"members[value eq "x"]"#),
+        ];
+        for (kind, filter) in cases {
+            let (_, detail) = query_plan(&store, kind, filter).await;
+            assert!(!detail.contains(&format!("SCAN {}", table(kind))), "{filter} scans: {detail}");
+            assert!(detail.contains("USING"), "{filter}: {detail}");
+        }
+        // Filters that say exactly what the SQL says are counted and paged in SQL.
+        for filter in [r#"userName eq "a""#, r#"externalId eq "x" or id eq "y""#, r#"emails[value eq "a"]"#] {
+            assert!(query_plan(&store, ResourceKind::User, filter).await.0, "{filter} should be exact");
+        }
+        // The type condition is checked on the candidates.
+        assert!(!query_plan(&store, ResourceKind::User, r#"emails[type eq "work" and value eq "a"]"#).await.0);
+    }
+}
