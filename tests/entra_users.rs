@@ -260,3 +260,43 @@ async fn multi_op_patch_is_all_or_nothing() {
     let after = scim.get(&format!("/Users/{id}")).await.body;
     assert_eq!(before, after, "a failed multi-op PATCH changes nothing");
 }
+
+#[tokio::test]
+async fn unknown_extensions_and_attributes_are_kept_as_sent() {
+    let (server, token) = Server::start();
+    let scim = server.client(&token);
+    let custom = "urn:ietf:params:scim:schemas:extension:contoso:2.0:User";
+    let mut body = entra_user("ext@contoso.com");
+    body["schemas"].as_array_mut().unwrap().push(json!(custom));
+    body[custom] = json!({"badgeNumber": "B-17", "floor": 3});
+    body["nickName"] = json!("Exty");
+    let r = scim.post("/Users", body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body[custom]["badgeNumber"], "B-17");
+    assert_eq!(r.body["nickName"], "Exty");
+    let id = r.body["id"].as_str().unwrap();
+    let r = scim.patch_ops(&format!("/Users/{id}"), json!([{"op": "Add", "path": format!("{custom}:badgeNumber"), "value": "B-18"}])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body[custom]["badgeNumber"], "B-18");
+    assert_eq!(scim.get(&format!("/Users/{id}")).await.body[custom]["floor"], 3);
+}
+
+#[tokio::test]
+async fn app_roles_arrive_and_read_back_with_real_booleans() {
+    let (server, token) = Server::start();
+    let scim = server.client(&token);
+    let mut body = entra_user("roles@contoso.com");
+    body["roles"] = json!([{"primary": "True", "type": "WindowsAzureActiveDirectoryRole", "value": "Admin"}]);
+    let r = scim.post("/Users", body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["roles"], json!([{"primary": true, "type": "WindowsAzureActiveDirectoryRole", "value": "Admin"}]));
+    let id = r.body["id"].as_str().unwrap();
+    let r = scim
+        .patch_ops(
+            &format!("/Users/{id}"),
+            json!([{"op": "Add", "path": "roles", "value": [{"primary": "False", "type": "WindowsAzureActiveDirectoryRole", "value": "Reader"}]}]),
+        )
+        .await;
+    assert_eq!(r.body["roles"].as_array().unwrap().len(), 2, "{}", r.text);
+    assert_eq!(r.body["roles"][1]["primary"], false);
+}
