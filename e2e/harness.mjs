@@ -50,17 +50,18 @@ export async function launchApp({ env = {}, bind } = {}) {
   const driverPort = await freePort();
   const nativePort = await freePort();
   const childEnv = { ...process.env, SCIMDESK_DATA_DIR: dataDir, SCIMDESK_BIND: appBind, ...env };
+  const appDataDir = childEnv.SCIMDESK_DATA_DIR;
   for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
   // Its own process group: ending the group also ends WebKitWebDriver and the app.
   const driver = spawn(TAURI_DRIVER, ['--port', String(driverPort), '--native-port', String(nativePort)], {
-    env: childEnv, detached: true, stdio: ['ignore', 'ignore', 'inherit'],
+    env: childEnv, detached: true, stdio: ['ignore', 'ignore', process.env.SCIMDESK_E2E_VERBOSE ? 'inherit' : 'ignore'],
   });
   const launchedAt = Date.now();
   await waitForPort(driverPort, 15000);
   const browser = await remote({
     hostname: '127.0.0.1',
     port: driverPort,
-    logLevel: 'error',
+    logLevel: process.env.SCIMDESK_E2E_VERBOSE ? 'warn' : 'silent',
     connectionRetryCount: 0,
     capabilities: { 'tauri:options': { application: APP }, 'wdio:enforceWebDriverClassic': true },
   });
@@ -70,7 +71,7 @@ export async function launchApp({ env = {}, bind } = {}) {
     await new Promise((r) => setTimeout(r, 300));
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { browser, bind: appBind, dataDir, launchedAt, stop };
+  return { browser, bind: appBind, dataDir: appDataDir, launchedAt, stop };
 }
 
 /** The element with `data-testid`, once it is displayed. */
@@ -80,25 +81,29 @@ export async function byTestId(browser, id, timeout = 15000) {
   return el;
 }
 
+// Text is read with innerText in the page: WebKitWebDriver's element text is empty for content
+// inside Mantine's portals (modals, notifications) while they animate.
+export function textsOf(browser, selector) {
+  return browser.execute((sel) => Array.from(document.querySelectorAll(sel)).map((e) => e.innerText), selector);
+}
+
 /** Wait until the text of `data-testid` satisfies `predicate`; returns the text. */
 export async function waitForText(browser, id, predicate, timeout = 15000) {
   let last = '';
   await browser.waitUntil(async () => {
-    const el = await browser.$(`[data-testid="${id}"]`);
-    if (!(await el.isExisting())) return false;
-    last = await el.getText();
+    const [text] = await textsOf(browser, `[data-testid="${id}"]`);
+    if (text === undefined) return false;
+    last = text.trim();
     return predicate(last);
-  }, { timeout, timeoutMsg: `[data-testid="${id}"] never matched; last text: ${JSON.stringify(last)}` });
+  }, { timeout, interval: 200, timeoutMsg: `[data-testid="${id}"] never matched; last text: ${JSON.stringify(last)}` });
   return last;
 }
 
 /** Wait until some element matching `selector` has text containing `text`. */
 export async function waitForTextIn(browser, selector, text, timeout = 15000) {
-  await browser.waitUntil(async () => {
-    const els = await browser.$$(selector);
-    for (const el of els) if ((await el.getText()).includes(text)) return true;
-    return false;
-  }, { timeout, timeoutMsg: `no ${selector} contains ${JSON.stringify(text)}` });
+  await browser.waitUntil(async () => (await textsOf(browser, selector)).some((t) => t.includes(text)), {
+    timeout, interval: 200, timeoutMsg: `no ${selector} contains ${JSON.stringify(text)}`,
+  });
 }
 
 /** Create a source through the New Source dialog; leaves the app on the source's page. */
@@ -107,7 +112,7 @@ export async function createSourceInWindow(browser, name) {
   await (await byTestId(browser, 'source-name')).setValue(name);
   await browser.waitUntil(async () => (await (await browser.$('[data-testid="source-slug"]')).getValue()) !== '', { timeout: 5000 });
   const slug = await (await browser.$('[data-testid="source-slug"]')).getValue();
-  await (await byTestId(browser, 'create-source')).click();
+  await clickWhenReady(browser, '[data-testid="create-source"]');
   await byTestId(browser, 'issued-token');
   return slug;
 }
@@ -123,7 +128,32 @@ export async function scim(baseUrl, token, method, resourcePath, body) {
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-/** What another process reads from the X clipboard. */
+/** What another process reads from the X clipboard ('' when nothing is on it). */
 export function readClipboard() {
-  return execFileSync('xclip', ['-o', '-selection', 'clipboard'], { timeout: 5000 }).toString();
+  try {
+    return execFileSync('xclip', ['-o', '-selection', 'clipboard'], { timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Click `selector` once it can be clicked. Mantine animates modals and drawers in; WebKitWebDriver
+ * refuses clicks on moving elements, so this retries until the animation has settled.
+ */
+export async function clickWhenReady(browser, selector, timeout = 10000) {
+  let lastError;
+  await browser.waitUntil(async () => {
+    try {
+      // Finite animations (modal and drawer transitions) must have finished; spinners loop forever.
+      const moving = await browser.execute(() => document.getAnimations()
+        .filter((a) => a.playState === 'running' && a.effect?.getTiming().iterations !== Infinity).length);
+      if (moving > 0) return false;
+      await (await browser.$(selector)).click();
+      return true;
+    } catch (e) {
+      lastError = e;
+      return false;
+    }
+  }, { timeout, interval: 150, timeoutMsg: `could not click ${selector}: ${lastError?.message}` });
 }

@@ -39,13 +39,6 @@ step "End-to-end tests: install the WebDriver client"
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 
 step "End-to-end tests (Xvfb, private session bus, gnome-keyring)"
-# A fresh keyring every run: one left from another run, unlocked with another password, stays
-# locked and would open a password prompt.
-XDG_DATA_HOME=$(mktemp -d)
-XDG_RUNTIME_DIR=$(mktemp -d)
-chmod 700 "$XDG_RUNTIME_DIR"
-export XDG_DATA_HOME XDG_RUNTIME_DIR
-trap 'rm -rf "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"' EXIT
 export SCIMDESK_APP_BINARY="$ROOT/target/debug/scimdesk-app" TAURI_DRIVER="$ROOT/.tools/bin/tauri-driver"
-timeout 900 xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
-  dbus-run-session -- sh -c 'printf %s scimdesk-e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null && cd e2e && npm test --silent'
+cd e2e
+timeout 900 ./headless.sh npm test --silent

@@ -13,8 +13,10 @@ use scimdesk::tokens::hash_token;
 
 use crate::error::CommandError;
 
-#[derive(Default)]
 pub struct SecretClipboard {
+    /// `SCIMDESK_CLIPBOARD=off`: never touch the clipboard (remote desktops that sync it to
+    /// another machine); tokens are shown for copying by hand instead.
+    turned_off: bool,
     clipboard: Mutex<Option<Clipboard>>,
     /// Bumped on every copy, so only the newest copy's timer clears the clipboard.
     generation: AtomicU64,
@@ -28,7 +30,22 @@ fn unavailable(err: arboard::Error) -> CommandError {
 }
 
 impl SecretClipboard {
+    /// The clipboard as the environment allows: off when `SCIMDESK_CLIPBOARD` is `off`.
+    pub fn from_env() -> Self {
+        let turned_off = std::env::var("SCIMDESK_CLIPBOARD").is_ok_and(|v| v.eq_ignore_ascii_case("off"));
+        if turned_off {
+            tracing::info!("clipboard turned off (SCIMDESK_CLIPBOARD=off); tokens are shown instead");
+        }
+        SecretClipboard { turned_off, clipboard: Mutex::new(None), generation: AtomicU64::new(0) }
+    }
+
     fn with<R>(&self, call: impl FnOnce(&mut Clipboard) -> Result<R, arboard::Error>) -> Result<R, CommandError> {
+        if self.turned_off {
+            return Err(CommandError::new(
+                "clipboard",
+                "ScimDesk's use of the clipboard is turned off (SCIMDESK_CLIPBOARD=off); select the text and copy it by hand",
+            ));
+        }
         let mut slot = self.clipboard.lock().expect("clipboard lock");
         if slot.is_none() {
             *slot = Some(Clipboard::new().map_err(unavailable)?);

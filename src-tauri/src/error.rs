@@ -19,9 +19,14 @@ impl CommandError {
 
 impl From<EngineError> for CommandError {
     fn from(err: EngineError) -> Self {
-        if matches!(err, EngineError::Store(_)) {
-            // Store failures are logged in full; the window gets the engine's sentence.
-            tracing::error!(error = ?err, "store error");
+        // Database internals are logged in full, not shown; data-folder and newer-database errors
+        // say what to do and are shown as they are.
+        if err.kind() == "store" {
+            tracing::error!(error = %err, "store error");
+            return CommandError::new(
+                "store",
+                "ScimDesk could not read or write its database; the log file (Settings, Files) has the details. Try again, or restart ScimDesk",
+            );
         }
         CommandError::new(err.kind(), err.to_string())
     }

@@ -46,7 +46,7 @@ fn main() {
                 tracing::error!(error = %e, "cannot open the data directory");
                 CommandError::from(e)
             });
-            let state = AppState::new(engine.clone(), SecretClipboard::default(), data_dir.clone(), log_dir.clone());
+            let state = AppState::new(engine.clone(), SecretClipboard::from_env(), data_dir.clone(), log_dir.clone());
             app.manage(state);
             if let Ok(engine) = engine {
                 bridge::spawn(app.handle().clone(), engine);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { applyBatch, chartRows, emptyLive, FEED_LIMIT, fromSnapshot, isBusy, throttle, touchesDirectory } from './live';
+import { applyBatch, chartRows, emptyLive, FEED_LIMIT, fromSnapshot, isBusy, mergeSnapshot, throttle, touchesDirectory } from './live';
 import type { Change, ProvisioningEvent, SourceCounters } from './types';
 
 const T0 = Date.parse('2025-01-01T12:00:30Z');
@@ -99,5 +99,22 @@ describe('throttle', () => {
     expect(runs).toBe(1);
     vi.advanceTimersByTime(400);
     expect(runs).toBe(2);
+  });
+});
+
+describe('mergeSnapshot', () => {
+  it('keeps requests that arrived as events before the activity log had them', () => {
+    const early = applyBatch(emptyLive, 'entra', [
+      event(1, { type: 'userCreated' }, { summary: 'created user a' }),
+      event(2, { type: 'userCreated' }, { summary: 'created user b', time: '2025-01-01T12:00:11Z' }),
+    ], T0);
+    expect(early.early).toHaveLength(2);
+    // The snapshot's counters already include event 1, and its log only has event 1's row.
+    const logged = [{ id: 7, time: '2025-01-01T12:00:10Z', method: 'POST', path: '/source/scim/entra/v2/Users', status: 201, summary: 'created user a', latencyUs: 1000 }];
+    const merged = mergeSnapshot(early, { ...counters(1), users: 2 }, logged, T0);
+    expect(merged.feed.map((f) => f.summary)).toEqual(['created user b', 'created user a']);
+    expect(merged.counters).toMatchObject({ users: 3, seq: 2 });
+    expect(chartRows(merged.perMinute, T0).at(-1)?.users).toBe(2);
+    expect(merged.early).toEqual([]);
   });
 });

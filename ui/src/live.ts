@@ -30,9 +30,12 @@ export interface LiveState {
   /** Oldest first, one bucket per minute that saw requests. */
   perMinute: MinuteBucket[];
   lastEventAt: number | null;
+  /** Events received before the first snapshot arrived, to apply on top of it. */
+  early: ProvisioningEvent[];
 }
 
-export const emptyLive: LiveState = { counters: null, feed: [], perMinute: [], lastEventAt: null };
+export const emptyLive: LiveState = { counters: null, feed: [], perMinute: [], lastEventAt: null, early: [] };
+const EARLY_LIMIT = 20_000;
 
 export function minuteOf(iso: string): number {
   return Math.floor(Date.parse(iso) / 60000);
@@ -98,7 +101,34 @@ export function fromSnapshot(counters: SourceCounters, activity: ActivityEntry[]
     feed: activity.slice(0, FEED_LIMIT).map(feedItemFromActivity),
     perMinute: trimBuckets(buckets, Math.floor(now / 60000)),
     lastEventAt: null,
+    early: [],
   };
+}
+
+/** Identifies a request in both the activity log and the events (they share time and summary). */
+function requestKey(f: FeedItem): string {
+  return `${f.time}|${f.method}|${f.path}|${f.status}|${f.summary}`;
+}
+
+/**
+ * The first snapshot, merged with what arrived while it was being read: the activity log is
+ * written a moment after each event, so a request can be in the events but not yet in the log.
+ */
+export function mergeSnapshot(state: LiveState, counters: SourceCounters, activity: ActivityEntry[], now = Date.now()): LiveState {
+  const base = fromSnapshot(counters, activity, now);
+  if (state.early.length === 0) return { ...base, lastEventAt: state.lastEventAt };
+  const fromEvents = state.feed.filter((f) => f.change !== null);
+  const seen = new Set(fromEvents.map(requestKey));
+  const logged = base.feed.filter((f) => !seen.has(requestKey(f)));
+  const loggedKeys = new Set(activity.map((a) => requestKey(feedItemFromActivity(a))));
+  let buckets = base.perMinute;
+  for (const f of fromEvents) {
+    if (f.kind !== 'source' && !loggedKeys.has(requestKey(f))) buckets = addToBuckets(buckets, minuteOf(f.time), f.kind);
+  }
+  let merged = counters;
+  for (const e of state.early) if (e.seq > merged.seq) merged = applyToCounters(merged, e);
+  const feed = fromEvents.concat(logged).sort((a, b) => b.time.localeCompare(a.time)).slice(0, FEED_LIMIT);
+  return { counters: merged, feed, perMinute: trimBuckets(buckets, Math.floor(now / 60000)), lastEventAt: state.lastEventAt, early: [] };
 }
 
 function applyToCounters(c: SourceCounters, e: ProvisioningEvent): SourceCounters {
@@ -138,7 +168,8 @@ export function applyBatch(state: LiveState, slug: string, events: ProvisioningE
   }
   fresh.reverse();
   const feed = fresh.length >= FEED_LIMIT ? fresh.slice(0, FEED_LIMIT) : fresh.concat(state.feed.slice(0, FEED_LIMIT - fresh.length));
-  return { counters, feed, perMinute: trimBuckets(buckets, Math.floor(now / 60000)), lastEventAt: now };
+  const early = state.counters === null ? state.early.concat(mine).slice(-EARLY_LIMIT) : state.early;
+  return { counters, feed, perMinute: trimBuckets(buckets, Math.floor(now / 60000)), lastEventAt: now, early };
 }
 
 export function isBusy(state: LiveState, now = Date.now()): boolean {

@@ -83,8 +83,8 @@ export function SettingsPage({ status, onStatus }: { status: ServerStatus | null
       <Section title="Clipboard">
         <Text size="sm" c="dimmed" mb="xs">After “Copy token”, the clipboard is cleared after this many seconds if it still holds the token.</Text>
         <Group align="flex-start">
-          <NumberInput value={clearSeconds} onChange={setClearSeconds} min={5} max={3600} suffix=" s" error={errors.clear} w={160} aria-label="Clipboard clear time" />
-          <Button loading={busy === 'clear'} onClick={() => run('clear', async () => {
+          <NumberInput value={clearSeconds} onChange={setClearSeconds} min={5} max={3600} suffix=" s" error={errors.clear} w={160} aria-label="Clipboard clear time" data-testid="settings-clipboard-seconds" />
+          <Button loading={busy === 'clear'} data-testid="settings-clipboard-save" onClick={() => run('clear', async () => {
             await api.setClipboardClearSeconds(Number(clearSeconds));
             return 'Clipboard clear time saved.';
           })}>Save</Button>

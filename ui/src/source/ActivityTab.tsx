@@ -6,7 +6,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, type ApiError } from '../api';
 import { clockTime, latency, timeAgo } from '../format';
 import { useEventBatches } from '../hub';
-import { applyBatch, chartRows, emptyLive, fromSnapshot, isBusy, throttle, type LiveState } from '../live';
+import { applyBatch, chartRows, emptyLive, fromSnapshot, isBusy, mergeSnapshot, throttle, type LiveState } from '../live';
 
 const FEED_SHOWN = 100;
 const KIND_COLOR: Record<string, string> = { users: 'blue', groups: 'grape', reads: 'gray', refused: 'red', source: 'teal' };
@@ -26,10 +26,10 @@ export function ActivityTab({ slug }: { slug: string }) {
   const [error, setError] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
 
-  const snapshot = useCallback(async () => {
+  const snapshot = useCallback(async (fresh: boolean) => {
     try {
       const [counters, activity] = await Promise.all([api.counters(slug), api.activity(slug, 500)]);
-      setLive(fromSnapshot(counters, activity));
+      setLive((s) => (fresh ? fromSnapshot(counters, activity) : mergeSnapshot(s, counters, activity)));
       setError(null);
     } catch (e) {
       setError((e as ApiError).message);
@@ -40,9 +40,9 @@ export function ActivityTab({ slug }: { slug: string }) {
     api.counters(slug).then((c) => setLive((s) => ({ ...s, counters: s.counters && c.seq >= s.counters.seq ? { ...c } : s.counters })), () => {});
   }, 3000), [slug]);
 
-  useEffect(() => { void snapshot(); return () => resnapshotCounters.cancel(); }, [snapshot, resnapshotCounters]);
+  useEffect(() => { void snapshot(false); return () => resnapshotCounters.cancel(); }, [snapshot, resnapshotCounters]);
   useEventBatches((batch) => {
-    if (batch.missed > 0) { void snapshot(); return; }
+    if (batch.missed > 0) { void snapshot(true); return; }
     setLive((s) => applyBatch(s, slug, batch.events));
     if (batch.events.some((e) => e.source === slug)) resnapshotCounters();
   });

@@ -10,10 +10,10 @@ const MEMBERS_PAGE = 100;
 function Attributes({ resource, skip = [] }: { resource: ScimResource; skip?: string[] }) {
   const rows = flattenAttributes(resource).filter(([k]) => !skip.some((s) => k === s || k.startsWith(`${s}[`) || k.startsWith(`${s}.`)));
   return (
-    <Table data-testid="attributes">
+    <Table data-testid="attributes" layout="fixed">
       <Table.Tbody>
         {rows.map(([k, v]) => (
-          <Table.Tr key={k}><Table.Td><Text size="sm" ff="monospace" c="dimmed">{k}</Text></Table.Td><Table.Td><Text size="sm" style={{ wordBreak: 'break-all' }}>{v}</Text></Table.Td></Table.Tr>
+          <Table.Tr key={k}><Table.Td w="42%"><Text size="sm" ff="monospace" c="dimmed" style={{ wordBreak: 'break-all' }}>{k}</Text></Table.Td><Table.Td><Text size="sm" style={{ wordBreak: 'break-all' }}>{v}</Text></Table.Td></Table.Tr>
         ))}
       </Table.Tbody>
     </Table>
