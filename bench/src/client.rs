@@ -20,14 +20,17 @@ use tokio::net::TcpStream;
 pub struct Target {
     pub addr: SocketAddr,
     pub base_path: String,
+    /// The serving process, for its CPU time and memory.
+    pub pid: Option<u32>,
     host: HeaderValue,
     auth: Option<HeaderValue>,
 }
 
 impl Target {
-    pub fn new(addr: SocketAddr, base_path: &str, token: Option<&str>) -> Self {
+    pub fn new(addr: SocketAddr, base_path: &str, token: Option<&str>, pid: Option<u32>) -> Self {
         Target {
             addr,
+            pid,
             base_path: base_path.trim_end_matches('/').to_string(),
             host: HeaderValue::from_str(&addr.to_string()).expect("a socket address is a valid Host"),
             auth: token.map(|t| HeaderValue::from_str(&format!("Bearer {t}")).expect("tokens are ASCII")),
@@ -75,9 +78,19 @@ pub struct PhaseStats {
     pub first_error: Option<String>,
     pub elapsed: Duration,
     pub latencies_us: Vec<u32>,
+    /// CPU time the serving process and the bench itself used during the phase, when known.
+    pub server_cpu: Option<Duration>,
+    pub bench_cpu: Option<Duration>,
+    /// Context switches of the serving process's threads during the phase, when known.
+    pub server_switches: Option<u64>,
 }
 
 impl PhaseStats {
+    /// CPU microseconds per request of a process's CPU time during the phase.
+    pub fn cpu_us_per_request(&self, cpu: Option<Duration>) -> Option<f64> {
+        cpu.filter(|_| self.requests > 0).map(|c| c.as_secs_f64() * 1e6 / self.requests as f64)
+    }
+
     pub fn rps(&self) -> f64 {
         let secs = self.elapsed.as_secs_f64();
         if secs > 0.0 {
@@ -85,6 +98,10 @@ impl PhaseStats {
         } else {
             0.0
         }
+    }
+
+    pub fn switches_per_request(&self) -> Option<f64> {
+        self.server_switches.filter(|_| self.requests > 0).map(|n| n as f64 / self.requests as f64)
     }
 
     /// The latency at quantile `q` (0..=1) in milliseconds, nearest-rank.

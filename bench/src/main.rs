@@ -9,6 +9,7 @@ mod groups;
 mod phases;
 mod process;
 mod report;
+mod serverlog;
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
@@ -35,7 +36,7 @@ struct Cli {
     #[arg(long)]
     phase_seconds: Option<f64>,
     /// Upper bound on each measured phase's request count.
-    #[arg(long, default_value_t = 1_000_000)]
+    #[arg(long, default_value_t = 2_000_000)]
     phase_requests: u64,
     /// Upper bound on the time phase 1 may take to seed the users.
     #[arg(long, default_value_t = 900.0)]
@@ -134,11 +135,11 @@ fn parse_url(url: &str) -> Result<(SocketAddr, String), String> {
 fn run(cli: Cli) -> Result<ExitCode, String> {
     let sc = scenario(&cli);
     let started_server;
-    let (scim, server_pid) = match &cli.url {
+    let scim = match &cli.url {
         Some(url) => {
             let (addr, path) = parse_url(url)?;
             started_server = None;
-            (Target::new(addr, &path, cli.token.as_deref()), cli.server_pid)
+            Target::new(addr, &path, cli.token.as_deref(), cli.server_pid)
         }
         None => {
             let bin = match &cli.server_bin {
@@ -148,25 +149,33 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let server = process::start_scimdesk(&bin, &cli.server_log)?;
             eprintln!("started {} (pid {}) on http://{}", bin.display(), server.process.pid(), server.process.addr);
             let base = format!("/source/scim/{}/v2", server.slug);
-            let target = Target::new(server.process.addr, &base, Some(&server.token));
-            let pid = server.process.pid();
+            let target = Target::new(server.process.addr, &base, Some(&server.token), Some(server.process.pid()));
             started_server = Some(server);
-            (target, Some(pid))
+            target
         }
     };
     let floor_server = process::start_floor()?;
-    let targets = Targets { scim, floor: Target::new(floor_server.addr, "", None), server_pid };
+    let floor = Target::new(floor_server.addr, "", None, Some(floor_server.pid()));
+    let targets = Targets { scim, floor };
     let run_id = format!("{:x}", SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0) & 0xffff_ffff);
 
+    let load_before = report::load_average();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     let results = runtime.block_on(phases::run(&targets, &sc, &run_id));
     drop(floor_server);
-    drop(started_server);
+    let server_log = started_server.and_then(|s| s.process.stop());
 
     let verdicts = report::verdicts(&results, sc.users);
-    report::print(&results, &verdicts, sc.load.connections);
+    report::print(&results, &verdicts, sc.load.connections, &load_before);
+    if let Some(log) = &server_log {
+        report::print_server_log(log);
+    }
     if let Some(path) = &cli.json {
-        let text = serde_json::to_string_pretty(&report::to_json(&results, &verdicts)).expect("results serialise");
+        let mut json = report::to_json(&results, &verdicts);
+        if let Some(log) = &server_log {
+            json["server_log"] = serde_json::json!({"lines": log.lines, "messages": log.messages});
+        }
+        let text = serde_json::to_string_pretty(&json).expect("results serialise");
         std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
     }
     let all_ran = results.phases.iter().all(|p| p.stats.requests > 0) && results.get("list_groups").is_some();

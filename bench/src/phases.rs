@@ -62,7 +62,6 @@ impl RunResults {
 pub struct Targets {
     pub scim: Target,
     pub floor: Target,
-    pub server_pid: Option<u32>,
 }
 
 pub(crate) type Make = Arc<dyn Fn(u64) -> Call + Send + Sync>;
@@ -91,7 +90,17 @@ pub(crate) struct Runner<'a> {
 impl Runner<'_> {
     #[allow(clippy::too_many_arguments)]
     pub async fn phase(&mut self, key: &'static str, label: String, setup: bool, target: &Target, load: Load, make: Make, extract: Option<Extract>) -> Vec<(u64, String)> {
-        let outcome = run_phase(target, load, make, extract).await;
+        if !setup {
+            settle(target.pid).await;
+        }
+        let cpu = |pid: Option<u32>| pid.and_then(crate::process::cpu_time);
+        let switches = || target.pid.and_then(crate::process::context_switches);
+        let (server_before, bench_before, switches_before) = (cpu(target.pid), cpu(Some(std::process::id())), switches());
+        let mut outcome = run_phase(target, load, make, extract).await;
+        let since = |before: Option<Duration>, now: Option<Duration>| Some(now?.saturating_sub(before?));
+        outcome.stats.server_cpu = since(server_before, cpu(target.pid));
+        outcome.stats.bench_cpu = since(bench_before, cpu(Some(std::process::id())));
+        outcome.stats.server_switches = switches().zip(switches_before).map(|(after, before)| after.saturating_sub(before));
         let s = &outcome.stats;
         eprintln!(
             "  {label}: {} requests, {} errors, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
@@ -116,7 +125,25 @@ impl Runner<'_> {
     }
 
     fn memory(&self) -> Option<(u64, u64)> {
-        self.targets.server_pid.and_then(crate::process::memory)
+        self.targets.scim.pid.and_then(crate::process::memory)
+    }
+}
+
+/// Wait (up to 5 s) until the server is idle, so that work queued by the previous phase (such as
+/// activity rows still being written) is not billed to the next one.
+async fn settle(pid: Option<u32>) {
+    let Some(pid) = pid else { return };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let mut before = crate::process::cpu_time(pid);
+    while tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let now = crate::process::cpu_time(pid);
+        match (before, now) {
+            // Under 5% of one core over the last 200 ms counts as idle.
+            (Some(b), Some(n)) if n.saturating_sub(b) <= Duration::from_millis(10) => return,
+            (_, None) => return,
+            _ => before = now,
+        }
     }
 }
 

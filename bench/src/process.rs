@@ -5,7 +5,10 @@ use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::serverlog::{self, LogSummary};
 
 /// The workspace the bench was built from; `cargo build -p scimdesk` runs there.
 const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
@@ -14,21 +17,54 @@ const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 pub struct ServerProcess {
     child: Child,
     pub addr: SocketAddr,
-    data_dir: Option<PathBuf>,
+    /// Dropped (deleted) after the process has stopped: fields drop after `Drop::drop`.
+    _data_dir: Option<DataDir>,
+    /// The server's stderr, tallied (only for the SCIM server; the floor's is passed through).
+    pub log: Option<Arc<Mutex<LogSummary>>>,
 }
 
 impl ServerProcess {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// Stop the process and return what it logged (waits for its stderr to close).
+    pub fn stop(mut self) -> Option<LogSummary> {
+        stop(&mut self.child);
+        let log = self.log.take()?;
+        // The reader thread finishes once the child's stderr is closed; give it a moment.
+        for _ in 0..50 {
+            if Arc::strong_count(&log) == 1 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let summary = log.lock().unwrap().clone();
+        Some(summary)
+    }
 }
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         stop(&mut self.child);
-        if let Some(dir) = &self.data_dir {
-            let _ = std::fs::remove_dir_all(dir);
-        }
+    }
+}
+
+/// A fresh data directory under the system temp dir, deleted on drop.
+struct DataDir(PathBuf);
+
+impl DataDir {
+    fn create() -> Result<Self, String> {
+        let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let path = std::env::temp_dir().join(format!("scimdesk-bench-{}-{stamp:x}", std::process::id()));
+        std::fs::create_dir_all(&path).map_err(|e| format!("creating {}: {e}", path.display()))?;
+        Ok(DataDir(path))
+    }
+}
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -65,9 +101,8 @@ pub fn build_release_server() -> Result<PathBuf, String> {
 
 /// Create a fresh data directory with one source, then serve it on 127.0.0.1 with quiet logging.
 pub fn start_scimdesk(bin: &Path, log: &str) -> Result<ScimServer, String> {
-    let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let data_dir = std::env::temp_dir().join(format!("scimdesk-bench-{}-{stamp:x}", std::process::id()));
-    std::fs::create_dir_all(&data_dir).map_err(|e| format!("creating {}: {e}", data_dir.display()))?;
+    let dir = DataDir::create()?;
+    let data_dir = dir.0.clone();
     let slug = "bench".to_string();
     let created = Command::new(bin)
         .arg("--data-dir")
@@ -78,7 +113,6 @@ pub fn start_scimdesk(bin: &Path, log: &str) -> Result<ScimServer, String> {
         .map_err(|e| format!("could not run {} ({e}); check --server-bin", bin.display()))?;
     let stdout = String::from_utf8_lossy(&created.stdout);
     if !created.status.success() {
-        let _ = std::fs::remove_dir_all(&data_dir);
         return Err(format!(
             "`scimdesk source create` failed: {}{}",
             stdout,
@@ -86,14 +120,14 @@ pub fn start_scimdesk(bin: &Path, log: &str) -> Result<ScimServer, String> {
         ));
     }
     let Some(token) = stdout.lines().map(str::trim).find(|l| l.starts_with("scimdesk_")) else {
-        let _ = std::fs::remove_dir_all(&data_dir);
         return Err(format!("`scimdesk source create` printed no token line:\n{stdout}"));
     };
     let token = token.to_string();
     let mut command = Command::new(bin);
-    command.arg("--data-dir").arg(&data_dir).args(["--log", log, "serve", "--bind", "127.0.0.1:0"]);
-    let (child, addr) = spawn_listening(command, "ScimDesk is listening on http://")?;
-    let process = ServerProcess { child, addr, data_dir: Some(data_dir) };
+    command.arg("--data-dir").arg(&data_dir).args(["--log", log, "serve", "--bind", "127.0.0.1:0"]).env("NO_COLOR", "1");
+    let (mut child, addr) = spawn_listening(command, "ScimDesk is listening on http://", Stdio::piped())?;
+    let log = child.stderr.take().map(serverlog::collect);
+    let process = ServerProcess { child, addr, _data_dir: Some(dir), log };
     Ok(ScimServer { process, slug, token })
 }
 
@@ -102,17 +136,17 @@ pub fn start_floor() -> Result<ServerProcess, String> {
     let exe = std::env::current_exe().map_err(|e| format!("locating the bench binary: {e}"))?;
     let mut command = Command::new(exe);
     command.args(["floor-server", "--bind", "127.0.0.1:0"]);
-    let (child, addr) = spawn_listening(command, "Floor server listening on http://")?;
-    Ok(ServerProcess { child, addr, data_dir: None })
+    let (child, addr) = spawn_listening(command, "Floor server listening on http://", Stdio::inherit())?;
+    Ok(ServerProcess { child, addr, _data_dir: None, log: None })
 }
 
 /// Spawn `command` and wait for the stdout line `<prefix><addr>`; the rest of stdout is drained
-/// in the background so the child never blocks on a full pipe. Stderr is passed through.
-fn spawn_listening(mut command: Command, prefix: &str) -> Result<(Child, SocketAddr), String> {
+/// in the background so the child never blocks on a full pipe.
+fn spawn_listening(mut command: Command, prefix: &str, stderr: Stdio) -> Result<(Child, SocketAddr), String> {
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .map_err(|e| format!("could not start {command:?}: {e}"))?;
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
@@ -123,7 +157,11 @@ fn spawn_listening(mut command: Command, prefix: &str) -> Result<(Child, SocketA
         match stdout.read_line(&mut line) {
             Ok(0) | Err(_) => {
                 stop(&mut child);
-                return Err(format!("{command:?} exited before listening; it printed:\n{seen}"));
+                let mut errors = String::new();
+                if let Some(mut stderr) = child.stderr.take() {
+                    let _ = stderr.read_to_string(&mut errors);
+                }
+                return Err(format!("{command:?} exited before listening; it printed:\n{seen}{errors}"));
             }
             Ok(_) => {}
         }
@@ -174,4 +212,30 @@ pub fn memory(pid: u32) -> Option<(u64, u64)> {
         Some(kb * 1024)
     };
     Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// CPU time (user + system) a process has used so far (Linux /proc), if readable.
+pub fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name: state is the first, utime the 12th, stime the 13th.
+    let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (per_second > 0).then(|| Duration::from_secs_f64(ticks as f64 / per_second as f64))
+}
+
+/// Context switches (voluntary and not) of all a process's threads so far (Linux /proc).
+/// Threads that ended meanwhile are not counted, which is fine for long-lived worker threads.
+pub fn context_switches(pid: u32) -> Option<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
+        let Ok(status) = std::fs::read_to_string(task.path().join("status")) else { continue };
+        for line in status.lines() {
+            if let Some(n) = line.strip_prefix("voluntary_ctxt_switches:").or_else(|| line.strip_prefix("nonvoluntary_ctxt_switches:")) {
+                total += n.trim().parse::<u64>().unwrap_or(0);
+            }
+        }
+    }
+    Some(total)
 }

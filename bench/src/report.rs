@@ -60,26 +60,46 @@ pub fn verdicts(res: &RunResults, users: u64) -> Vec<Verdict> {
     out
 }
 
+/// This machine in one line: CPUs, CPU model, memory (Linux /proc).
+pub fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo.lines().find_map(|l| l.strip_prefix("model name")).map(|m| m.trim_start_matches([' ', '\t', ':'])).unwrap_or("unknown CPU");
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem_kib: u64 = meminfo.lines().find_map(|l| l.strip_prefix("MemTotal:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0);
+    format!("{cpus} CPUs ({model}), {:.1} GiB RAM", mem_kib as f64 / 1024.0 / 1024.0)
+}
+
+/// The 1-minute load average (Linux /proc): how busy the machine was besides this run.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().map(str::to_string)).unwrap_or_else(|| "?".into())
+}
+
 /// Print the table (valid Markdown), the seed time, memory, notes and the verdicts.
-pub fn print(res: &RunResults, verdicts: &[Verdict], connections: usize) {
+pub fn print(res: &RunResults, verdicts: &[Verdict], connections: usize, load_before: &str) {
     println!();
+    println!("Machine: {}; 1-minute load average {load_before} before the run, {} after", machine(), load_average());
     println!("Connections: {connections} keep-alive HTTP/1.1");
     println!();
-    println!("| phase | requests | errors | req/s | p50 ms | p99 ms |");
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!("| phase | requests | errors | req/s | p50 ms | p99 ms | server CPU µs/req | bench CPU µs/req | server ctx switches/req |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut ordered: Vec<_> = res.phases.iter().collect();
     // The floor runs first but reads best last, as phase 7.
     ordered.sort_by_key(|p| p.key == "floor");
     for p in ordered {
         let s = &p.stats;
+        let cpu = |c| s.cpu_us_per_request(c).map_or("-".to_string(), |us| format!("{us:.0}"));
         println!(
-            "| {} | {} | {} | {:.0} | {:.2} | {:.2} |",
+            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} |",
             p.label,
             s.requests,
             s.errors,
             s.rps(),
             s.quantile_ms(0.50),
-            s.quantile_ms(0.99)
+            s.quantile_ms(0.99),
+            cpu(s.server_cpu),
+            cpu(s.bench_cpu),
+            s.switches_per_request().map_or("-".to_string(), |n| format!("{n:.1}"))
         );
     }
     println!();
@@ -110,6 +130,20 @@ pub fn print(res: &RunResults, verdicts: &[Verdict], connections: usize) {
     }
 }
 
+/// What the server logged during the run, counted by message.
+pub fn print_server_log(log: &crate::serverlog::LogSummary) {
+    println!();
+    if log.lines == 0 {
+        println!("Server log: nothing at the chosen level.");
+        return;
+    }
+    println!("Server log: {} lines", log.lines);
+    for (message, count) in &log.messages {
+        let shown: String = message.chars().take(160).collect();
+        println!("  {count:>8} x {shown}");
+    }
+}
+
 /// A machine-readable summary (used by the smoke test).
 pub fn to_json(res: &RunResults, verdicts: &[Verdict]) -> serde_json::Value {
     let phases: Vec<_> = res
@@ -122,6 +156,9 @@ pub fn to_json(res: &RunResults, verdicts: &[Verdict]) -> serde_json::Value {
                 "requests": s.requests, "errors": s.errors, "first_error": s.first_error,
                 "seconds": s.elapsed.as_secs_f64(), "rps": s.rps(),
                 "p50_ms": s.quantile_ms(0.50), "p99_ms": s.quantile_ms(0.99),
+                "server_cpu_us_per_request": s.cpu_us_per_request(s.server_cpu),
+                "bench_cpu_us_per_request": s.cpu_us_per_request(s.bench_cpu),
+                "server_context_switches_per_request": s.switches_per_request(),
             })
         })
         .collect();
