@@ -98,7 +98,8 @@ impl Directory {
             .write(move |conn| {
                 Box::pin(async move {
                     let group = store_groups::insert_group(conn, source_id, &id, &doc).await?;
-                    store_groups::add_members(conn, source_id, &group, &member_ids).await?;
+                    let added = store_groups::add_members(conn, source_id, &group, &member_ids).await?;
+                    store_groups::adjust_count(conn, group.rowid, added as i64).await?;
                     let members = store_groups::members_of(&mut *conn, group.rowid).await?;
                     Ok((group, members))
                 })
@@ -185,7 +186,8 @@ impl Directory {
                     if doc == current.doc && delta.added == 0 && delta.removed == 0 {
                         return Ok((current.doc.clone(), current, delta));
                     }
-                    let updated = store_groups::update_group(conn, &current, &doc).await?;
+                    let member_delta = delta.added as i64 - delta.removed as i64;
+                    let updated = store_groups::update_group(conn, &current, &doc, member_delta).await?;
                     Ok((current.doc, updated, delta))
                 })
             })

@@ -85,6 +85,10 @@ async fn track(State(engine): State<Arc<Engine>>, req: Request, next: Next) -> R
         if let Some(allow) = allow {
             resp.headers_mut().insert(header::ALLOW, allow);
         }
+    } else if resp.status().is_client_error() && !is_scim(&resp) {
+        // An extractor's rejection (e.g. a path segment that is not UTF-8) answers in plain text;
+        // clients get every error in the SCIM format.
+        resp = scim_rejection(resp).await;
     }
     let latency = started.elapsed();
     let status = resp.status().as_u16();
@@ -129,6 +133,25 @@ async fn track(State(engine): State<Arc<Engine>>, req: Request, next: Next) -> R
         }
     }
     resp
+}
+
+fn is_scim(resp: &Response) -> bool {
+    resp.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with(response::SCIM_JSON))
+}
+
+/// A plain-text client error turned into a SCIM error with the same status and its text as detail.
+async fn scim_rejection(resp: Response) -> Response {
+    let status = resp.status().as_u16();
+    let text = axum::body::to_bytes(resp.into_body(), 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let detail = match text.trim() {
+        "" => format!("the request was refused ({status})"),
+        t => format!("the request was refused: {t}"),
+    };
+    error_response(&ScimError::new(status, None, detail))
 }
 
 /// A running server; dropping it leaves the server running, [`ServerHandle::stop`] ends it.
@@ -176,6 +199,10 @@ impl Engine {
                 .await;
             if let Err(e) = served {
                 tracing::error!(error = %e, "the SCIM server stopped");
+            }
+            // The activity of the last requests is written before `stop` returns.
+            if let Err(e) = engine.store().flush_activity().await {
+                tracing::error!(error = %e, "the last activity rows could not be written");
             }
             let mut listen = engine.listen_addr.lock().expect("listen addr lock");
             if *listen == Some(local) {

@@ -58,14 +58,15 @@ pub async fn insert_group(conn: &mut SqliteConnection, source_id: i64, id: &str,
     Ok(StoredResource { rowid, id: id.to_string(), doc: doc.clone(), created: ts.clone(), last_modified: ts, version: 1 })
 }
 
-/// Store a changed document (or only a membership change: same doc) and bump the version.
-pub async fn update_group(conn: &mut SqliteConnection, current: &StoredResource, doc: &Value) -> Result<StoredResource> {
+/// Store a changed document (or only a membership change: same doc), add `member_delta` to the
+/// member count, and bump the version.
+pub async fn update_group(conn: &mut SqliteConnection, current: &StoredResource, doc: &Value, member_delta: i64) -> Result<StoredResource> {
     let cols = GroupColumns::from_doc(doc);
     let ts = now();
     let version = current.version + 1;
     sqlx::query(
-        "UPDATE groups SET display_name = ?, display_name_key = ?, external_id = ?, doc = ?, last_modified = ?, version = ?
-         WHERE rowid = ?",
+        "UPDATE groups SET display_name = ?, display_name_key = ?, external_id = ?, doc = ?, last_modified = ?, version = ?,
+           member_count = member_count + ? WHERE rowid = ?",
     )
     .bind(&cols.display_name)
     .bind(&cols.display_name_key)
@@ -73,6 +74,7 @@ pub async fn update_group(conn: &mut SqliteConnection, current: &StoredResource,
     .bind(doc.to_string())
     .bind(&ts)
     .bind(version)
+    .bind(member_delta)
     .bind(current.rowid)
     .execute(&mut *conn)
     .await
@@ -88,66 +90,67 @@ pub async fn delete_group(conn: &mut SqliteConnection, source_id: i64, id: &str)
     Ok(Some(group))
 }
 
-/// The type of the resource `id` names in this source ("User" or "Group"), if it exists.
-async fn member_type(conn: &mut SqliteConnection, source_id: i64, id: &str) -> Result<Option<&'static str>> {
-    let kind: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM users WHERE source_id = ?1 AND id = ?2 UNION ALL SELECT 2 FROM groups WHERE source_id = ?1 AND id = ?2 LIMIT 1",
+/// Add members; ids already present are left alone. Unknown ids are refused (400), so a typo
+/// in a PATCH cannot create a dangling membership. Returns how many were added. Two statements
+/// whatever the number of ids, and an index lookup per id: the group's size does not matter.
+pub async fn add_members(conn: &mut SqliteConnection, source_id: i64, group: &StoredResource, ids: &[String]) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    if ids.contains(&group.id) {
+        return Err(ScimError::invalid_value(format!("group \"{}\" cannot be a member of itself", group.id)).into());
+    }
+    let ids_json = serde_json::to_string(ids).expect("strings serialise");
+    let unknown: Option<String> = sqlx::query_scalar(
+        "SELECT j.value FROM json_each(?1) j
+         WHERE NOT EXISTS (SELECT 1 FROM users WHERE source_id = ?2 AND id = j.value)
+           AND NOT EXISTS (SELECT 1 FROM groups WHERE source_id = ?2 AND id = j.value)
+         LIMIT 1",
     )
+    .bind(&ids_json)
     .bind(source_id)
-    .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(kind.map(|k| if k == 1 { "User" } else { "Group" }))
-}
-
-/// Add members; ids already present are left alone. Unknown ids are refused (400), so a typo
-/// in a PATCH cannot create a dangling membership. Returns how many were added.
-pub async fn add_members(conn: &mut SqliteConnection, source_id: i64, group: &StoredResource, ids: &[String]) -> Result<u64> {
-    let mut added = 0;
-    for id in ids {
-        if *id == group.id {
-            return Err(ScimError::invalid_value(format!("group \"{id}\" cannot be a member of itself")).into());
-        }
-        let Some(kind) = member_type(conn, source_id, id).await? else {
-            return Err(ScimError::invalid_value(format!(
-                "member \"{id}\" is not a user or group of this source; provision it before adding it to a group"
-            ))
-            .into());
-        };
-        let done = sqlx::query("INSERT OR IGNORE INTO group_members (group_rowid, member_id, member_type) VALUES (?, ?, ?)")
-            .bind(group.rowid)
-            .bind(id)
-            .bind(kind)
-            .execute(&mut *conn)
-            .await?;
-        added += done.rows_affected();
+    if let Some(id) = unknown {
+        return Err(ScimError::invalid_value(format!(
+            "member \"{id}\" is not a user or group of this source; provision it before adding it to a group"
+        ))
+        .into());
     }
-    adjust_count(conn, group.rowid, added as i64).await?;
-    Ok(added)
+    let done = sqlx::query(
+        "INSERT OR IGNORE INTO group_members (group_rowid, member_id, member_type)
+         SELECT ?1, j.value, CASE WHEN EXISTS (SELECT 1 FROM users WHERE source_id = ?2 AND id = j.value) THEN 'User' ELSE 'Group' END
+         FROM json_each(?3) j",
+    )
+    .bind(group.rowid)
+    .bind(source_id)
+    .bind(&ids_json)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Remove exactly these members. Returns how many were removed.
 pub async fn remove_members(conn: &mut SqliteConnection, group: &StoredResource, ids: &[String]) -> Result<u64> {
-    let mut removed = 0;
-    for id in ids {
-        let done = sqlx::query("DELETE FROM group_members WHERE group_rowid = ? AND member_id = ?")
-            .bind(group.rowid)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-        removed += done.rows_affected();
+    if ids.is_empty() {
+        return Ok(0);
     }
-    adjust_count(conn, group.rowid, -(removed as i64)).await?;
-    Ok(removed)
+    let done = sqlx::query("DELETE FROM group_members WHERE group_rowid = ? AND member_id IN (SELECT value FROM json_each(?))")
+        .bind(group.rowid)
+        .bind(serde_json::to_string(ids).expect("strings serialise"))
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 pub async fn remove_all_members(conn: &mut SqliteConnection, group: &StoredResource) -> Result<u64> {
     let done = sqlx::query("DELETE FROM group_members WHERE group_rowid = ?").bind(group.rowid).execute(&mut *conn).await?;
-    sqlx::query("UPDATE groups SET member_count = 0 WHERE rowid = ?").bind(group.rowid).execute(&mut *conn).await?;
     Ok(done.rows_affected())
 }
 
-async fn adjust_count(conn: &mut SqliteConnection, group_rowid: i64, delta: i64) -> Result<()> {
+/// Change the stored member count of a new group by `delta` (membership changes of existing
+/// groups pass their delta to [`update_group`]).
+pub async fn adjust_count(conn: &mut SqliteConnection, group_rowid: i64, delta: i64) -> Result<()> {
     if delta != 0 {
         sqlx::query("UPDATE groups SET member_count = member_count + ? WHERE rowid = ?")
             .bind(delta)

@@ -68,6 +68,7 @@ pub const DATABASE_FILE: &str = "scimdesk.db";
 pub struct Store {
     read: SqlitePool,
     writer: Writer,
+    activity: activity::ActivityBuffer,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -99,9 +100,15 @@ impl Store {
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .min_connections(1)
+            // A ping per acquire doubles the thread hops of a read; a broken connection to a
+            // local file is not a thing that heals by reconnecting anyway.
+            .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Store { read, writer: Writer::start(write_conn) })
+        let writer = Writer::start(write_conn);
+        let activity = activity::ActivityBuffer::default();
+        activity.start_flusher(writer.clone());
+        Ok(Store { read, writer, activity })
     }
 
     pub fn writer(&self) -> &Writer {

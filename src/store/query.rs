@@ -230,11 +230,13 @@ impl Store {
         let mut all_params = vec![Param::Int(source_id)];
         all_params.extend(params);
 
+        // One connection for the whole list: each acquire and release costs trips to SQLite's thread.
+        let mut conn = self.read.acquire().await?;
         if let (true, Some(column)) = (exact, column) {
             let count_sql = format!("SELECT COUNT(*) FROM {table} WHERE {where_clause}");
             let total: i64 = {
                 let q = bind_all(sqlx::query(&count_sql), &all_params);
-                sqlx::Row::get(&q.fetch_one(&self.read).await?, 0)
+                sqlx::Row::get(&q.fetch_one(&mut *conn).await?, 0)
             };
             let page_sql = format!(
                 "SELECT rowid, id, doc, created, last_modified, version FROM {table} WHERE {where_clause}
@@ -243,7 +245,7 @@ impl Store {
             let mut page_params = all_params.clone();
             page_params.push(Param::Int(query.count as i64));
             page_params.push(Param::Int(query.start_index.saturating_sub(1) as i64));
-            let rows = bind_all(sqlx::query(&page_sql), &page_params).fetch_all(&self.read).await?;
+            let rows = bind_all(sqlx::query(&page_sql), &page_params).fetch_all(&mut *conn).await?;
             let resources = rows.iter().map(resource_from_row).collect::<Result<Vec<_>>>()?;
             return Ok(Page { total: total as usize, resources });
         }
@@ -251,7 +253,7 @@ impl Store {
         let candidates_sql = format!(
             "SELECT rowid, id, doc, created, last_modified, version FROM {table} WHERE {where_clause} ORDER BY rowid"
         );
-        let rows = bind_all(sqlx::query(&candidates_sql), &all_params).fetch_all(&self.read).await?;
+        let rows = bind_all(sqlx::query(&candidates_sql), &all_params).fetch_all(&mut *conn).await?;
         let with_members = kind == ResourceKind::Group && query.filter.as_ref().is_some_and(mentions_members);
         let mut hits = Vec::new();
         for row in &rows {
@@ -259,7 +261,7 @@ impl Store {
             let keep = match (&query.filter, exact) {
                 (None, _) | (Some(_), true) => true,
                 (Some(_), false) if with_members => {
-                    let members = members_of(&self.read, resource.rowid).await?;
+                    let members = members_of(&mut *conn, resource.rowid).await?;
                     matches(&resource, Some(&members))
                 }
                 (Some(_), false) => matches(&resource, None),

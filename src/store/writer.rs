@@ -1,5 +1,5 @@
 //! The one write path: a task that owns the only writing connection and commits the writes that
-//! arrive together in one transaction (group commit). Each write runs inside its own savepoint,
+//! arrive together in one transaction (group commit). Each write runs after its own savepoint,
 //! so a write that fails leaves the others of its batch untouched; its caller gets its answer
 //! only after the batch is durably committed.
 
@@ -48,26 +48,6 @@ impl Writer {
         self.jobs.send(job).await.map_err(|_| StoreError::WriterStopped)?;
         rx.await.map_err(|_| StoreError::CommitFailed)?
     }
-
-    /// Queue a write whose outcome nobody waits for (activity rows). It commits with the next batch.
-    pub fn submit<F>(&self, write: F)
-    where
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<(), StoreError>> + Send + 'static,
-    {
-        let job: Job = Box::new(move |conn| {
-            Box::pin(async move {
-                let result = write(conn).await;
-                if let Err(e) = &result {
-                    tracing::error!(error = %e, "background write failed");
-                }
-                (result.is_ok(), Box::new(|_| {}) as Completion)
-            })
-        });
-        // A full queue means the writer is far behind; dropping an activity row beats blocking a request.
-        if self.jobs.try_send(job).is_err() {
-            tracing::warn!("write queue full: an activity record was dropped");
-        }
-    }
 }
 
 async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>) {
@@ -111,12 +91,13 @@ async fn run_batch(conn: &mut SqliteConnection, batch: &mut Vec<Job>) -> Result<
     }
     for job in batch.drain(..) {
         let step = async {
+            // Savepoints are never released: COMMIT ends them all, and `ROLLBACK TO` goes back
+            // to the newest one, so a failed write undoes only itself. One statement saved per write.
             sqlx::query("SAVEPOINT write").execute(&mut *conn).await?;
             let (ok, completion) = job(&mut *conn).await;
             if !ok {
                 sqlx::query("ROLLBACK TO write").execute(&mut *conn).await?;
             }
-            sqlx::query("RELEASE write").execute(&mut *conn).await?;
             Ok::<_, sqlx::Error>(completion)
         };
         match step.await {
