@@ -112,3 +112,30 @@ fn a_data_dir_that_cannot_be_written_is_a_clear_error() {
     assert!(!ok);
     assert!(err.contains("cannot be used") && err.contains("--data-dir"), "{err}");
 }
+
+#[tokio::test]
+async fn a_database_from_a_newer_version_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(cli(dir.path(), &["source", "create", "Entra", "--slug", "entra"]).0);
+    let db = dir.path().join("scimdesk.db");
+    {
+        use sqlx::ConnectOptions;
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.unwrap();
+        sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99990101000000, 'from the future', 1, x'00', 0)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let (ok, _, err) = cli(dir.path(), &["source", "list"]);
+    assert!(!ok);
+    assert!(err.contains("newer version of ScimDesk"), "{err}");
+    let (ok, _, _) = cli(dir.path(), &["serve", "--bind", "127.0.0.1:0"]);
+    assert!(!ok, "serve refuses it too");
+    // Nothing was migrated or written: the data and the newer migration are as they were.
+    use sqlx::ConnectOptions;
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).read_only(true).connect().await.unwrap();
+    let sources: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sources").fetch_one(&mut conn).await.unwrap();
+    let newest: i64 = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations").fetch_one(&mut conn).await.unwrap();
+    let migrations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&mut conn).await.unwrap();
+    assert_eq!((sources, newest, migrations), (1, 99990101000000, 2));
+}

@@ -65,3 +65,33 @@ async fn without_a_keychain_create_still_works_and_warns_once() {
     assert!(err.contains("could not be stored"), "{err}");
     assert_eq!(server.client(&new).get("/Users").await.status, StatusCode::OK);
 }
+
+/// A Secret Service whose keyring is locked (gnome-keyring started without unlocking, no
+/// display to ask for a password): create still works, prints the token once and says why.
+#[test]
+fn with_a_locked_keychain_create_still_works_and_says_it_is_locked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data_home, runtime, data_dir) = (tmp.path().join("xdg-data"), tmp.path().join("xdg-run"), tmp.path().join("scimdesk"));
+    std::fs::create_dir_all(&data_home).unwrap();
+    std::fs::create_dir_all(&runtime).unwrap();
+    std::fs::set_permissions(&runtime, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let script = format!(
+        "gnome-keyring-daemon --start --components=secrets >/dev/null 2>&1; exec '{}' --data-dir '{}' source create Locked --slug locked",
+        bin(),
+        data_dir.display()
+    );
+    let out = std::process::Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", &script])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("XDG_DATA_HOME", &data_home)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .output()
+        .expect("dbus-run-session (package dbus) is needed");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    let token = token_in(&stdout);
+    assert!(stderr.contains("locked or refused access"), "{stderr}");
+    assert!(stderr.contains("scimdesk source rotate locked"), "{stderr}");
+    assert!(!stderr.contains(&token));
+}
