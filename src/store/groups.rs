@@ -40,9 +40,9 @@ pub async fn get_group<'e, E: sqlx::SqliteExecutor<'e>>(ex: E, source_id: i64, i
 pub async fn insert_group(conn: &mut SqliteConnection, source_id: i64, id: &str, doc: &Value) -> Result<StoredResource> {
     let cols = GroupColumns::from_doc(doc);
     let ts = now();
-    let rowid: i64 = sqlx::query_scalar(
+    let rowid = sqlx::query(
         "INSERT INTO groups (id, source_id, display_name, display_name_key, external_id, doc, created, last_modified, version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING rowid",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
     )
     .bind(id)
     .bind(source_id)
@@ -52,9 +52,10 @@ pub async fn insert_group(conn: &mut SqliteConnection, source_id: i64, id: &str,
     .bind(doc.to_string())
     .bind(&ts)
     .bind(&ts)
-    .fetch_one(&mut *conn)
+    .execute(&mut *conn)
     .await
-    .map_err(|e| on_unique(e, "groups.display_name_key", || display_name_clash(doc)))?;
+    .map_err(|e| on_unique(e, "groups.display_name_key", || display_name_clash(doc)))?
+    .last_insert_rowid();
     Ok(StoredResource { rowid, id: id.to_string(), doc: doc.clone(), created: ts.clone(), last_modified: ts, version: 1 })
 }
 

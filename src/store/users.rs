@@ -65,9 +65,9 @@ pub async fn insert_user(conn: &mut SqliteConnection, source_id: i64, id: &str, 
     let cols = UserColumns::from_doc(doc);
     let ts = now();
     let doc_text = doc.to_string();
-    let rowid: i64 = sqlx::query_scalar(
+    let rowid = sqlx::query(
         "INSERT INTO users (id, source_id, user_name_key, external_id, display_name, display_name_key, active, manager_id, doc, created, last_modified, version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING rowid",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
     )
     .bind(id)
     .bind(source_id)
@@ -80,9 +80,10 @@ pub async fn insert_user(conn: &mut SqliteConnection, source_id: i64, id: &str, 
     .bind(&doc_text)
     .bind(&ts)
     .bind(&ts)
-    .fetch_one(&mut *conn)
+    .execute(&mut *conn)
     .await
-    .map_err(|e| on_unique(e, "users.user_name_key", || user_name_clash(doc)))?;
+    .map_err(|e| on_unique(e, "users.user_name_key", || user_name_clash(doc)))?
+    .last_insert_rowid();
     insert_emails(conn, rowid, source_id, &cols.email_keys).await?;
     Ok(StoredResource { rowid, id: id.to_string(), doc: doc.clone(), created: ts.clone(), last_modified: ts, version: 1 })
 }
