@@ -111,15 +111,7 @@ impl Directory {
         if !members.is_empty() {
             summary.push_str(&format!(" with {}", plural(members.len() as u64, "member")));
         }
-        Ok(Outcome {
-            location: body["meta"]["location"].as_str().map(str::to_string),
-            body: Some(body),
-            version: Some(stored.version),
-            created: true,
-            change: Change::GroupCreated,
-            resource_id: Some(stored.id.clone()),
-            summary,
-        })
+        Ok(Outcome::created(Change::GroupCreated, &stored, body, summary))
     }
 
     /// The group, with its members unless `with_members` is false (they are then not read).
@@ -194,41 +186,12 @@ impl Directory {
             .await
             .map_err(scim_err)?;
         let (change, summary) = describe(&before, &stored.doc, delta);
-        Ok(Outcome {
-            body: None,
-            version: Some(stored.version),
-            location: None,
-            created: false,
-            change,
-            resource_id: Some(stored.id.clone()),
-            summary,
-        })
+        Ok(Outcome::changed(change, &stored, None, summary))
     }
 
     pub async fn delete_group(&self, source: &SourceRef, id: &str, pre: Precondition) -> Result<Outcome, ScimError> {
-        let (source_id, id_owned) = (source.id, id.to_string());
-        let deleted = self
-            .store
-            .writer()
-            .write(move |conn| {
-                Box::pin(async move {
-                    if let Some(current) = store_groups::get_group(&mut *conn, source_id, &id_owned).await? {
-                        pre.check(current.version)?;
-                    }
-                    store_groups::delete_group(conn, source_id, &id_owned).await
-                })
-            })
-            .await
-            .map_err(scim_err)?
-            .ok_or_else(|| not_found("group", id))?;
-        Ok(Outcome {
-            body: None,
-            version: None,
-            location: None,
-            created: false,
-            change: Change::GroupDeleted,
-            resource_id: Some(deleted.id.clone()),
-            summary: format!("deleted group {}", display_name(&deleted.doc)),
-        })
+        let deleted = self.delete_resource(source, GROUP, id, pre).await?;
+        let summary = format!("deleted group {}", display_name(&deleted.doc));
+        Ok(Outcome { version: None, ..Outcome::changed(Change::GroupDeleted, &deleted, None, summary) })
     }
 }

@@ -15,7 +15,9 @@ pub use list::{selection, ListRequest, DEFAULT_PAGE_SIZE};
 pub use render::{etag, render};
 
 use crate::events::Change;
-use crate::scim::ScimError;
+use crate::scim::{ResourceKind, ScimError};
+use crate::store::groups as store_groups;
+use crate::store::users::{self as store_users, StoredResource};
 use crate::store::{Store, StoreError};
 
 /// The source a request is for, resolved and authorised by the caller.
@@ -45,6 +47,32 @@ pub struct Outcome {
 impl Outcome {
     fn read(body: Value, version: Option<i64>, summary: String) -> Self {
         Outcome { body: Some(body), version, location: None, created: false, change: Change::Read, resource_id: None, summary }
+    }
+
+    /// A change to an existing resource (`body` `None` answers 204).
+    fn changed(change: Change, stored: &StoredResource, body: Option<Value>, summary: String) -> Self {
+        Outcome {
+            body,
+            version: Some(stored.version),
+            location: None,
+            created: false,
+            change,
+            resource_id: Some(stored.id.clone()),
+            summary,
+        }
+    }
+
+    /// A new resource: 201 with its location.
+    fn created(change: Change, stored: &StoredResource, body: Value, summary: String) -> Self {
+        Outcome {
+            location: body["meta"]["location"].as_str().map(str::to_string),
+            body: Some(body),
+            version: Some(stored.version),
+            created: true,
+            change,
+            resource_id: Some(stored.id.clone()),
+            summary,
+        }
     }
 }
 
@@ -76,6 +104,30 @@ pub struct Directory {
 impl Directory {
     pub fn new(store: Store) -> Self {
         Directory { store }
+    }
+
+    /// Delete a user or group (honouring `If-Match`) in one write; 404 when it does not exist.
+    async fn delete_resource(&self, source: &SourceRef, kind: ResourceKind, id: &str, pre: Precondition) -> Result<StoredResource, ScimError> {
+        let (source_id, id_owned) = (source.id, id.to_string());
+        self.store
+            .writer()
+            .write(move |conn| {
+                Box::pin(async move {
+                    let current = match kind {
+                        ResourceKind::User => store_users::get_user(&mut *conn, source_id, &id_owned).await?,
+                        ResourceKind::Group => store_groups::get_group(&mut *conn, source_id, &id_owned).await?,
+                    };
+                    let Some(current) = current else { return Ok(None) };
+                    pre.check(current.version)?;
+                    match kind {
+                        ResourceKind::User => store_users::delete_user(conn, source_id, &id_owned).await,
+                        ResourceKind::Group => store_groups::delete_group(conn, source_id, &id_owned).await,
+                    }
+                })
+            })
+            .await
+            .map_err(scim_err)?
+            .ok_or_else(|| not_found(&kind.as_str().to_lowercase(), id))
     }
 }
 

@@ -52,15 +52,8 @@ impl Directory {
             .await
             .map_err(scim_err)?;
         let body = render(USER, &stored, &source.base_url, None);
-        Ok(Outcome {
-            location: body["meta"]["location"].as_str().map(str::to_string),
-            body: Some(body),
-            version: Some(stored.version),
-            created: true,
-            change: Change::UserCreated,
-            resource_id: Some(stored.id.clone()),
-            summary: format!("created user {}", user_name(&stored.doc)),
-        })
+        let summary = format!("created user {}", user_name(&stored.doc));
+        Ok(Outcome::created(Change::UserCreated, &stored, body, summary))
     }
 
     pub async fn get_user(&self, source: &SourceRef, id: &str) -> Result<(StoredResource, Value), ScimError> {
@@ -113,41 +106,13 @@ impl Directory {
             .await
             .map_err(scim_err)?;
         let (change, summary) = describe_update(&before, &stored.doc);
-        Ok(Outcome {
-            body: Some(render(USER, &stored, &source.base_url, None)),
-            version: Some(stored.version),
-            location: None,
-            created: false,
-            change,
-            resource_id: Some(stored.id.clone()),
-            summary,
-        })
+        let body = render(USER, &stored, &source.base_url, None);
+        Ok(Outcome::changed(change, &stored, Some(body), summary))
     }
 
     pub async fn delete_user(&self, source: &SourceRef, id: &str, pre: Precondition) -> Result<Outcome, ScimError> {
-        let (source_id, id_owned) = (source.id, id.to_string());
-        let deleted = self
-            .store
-            .writer()
-            .write(move |conn| {
-                Box::pin(async move {
-                    if let Some(current) = store_users::get_user(&mut *conn, source_id, &id_owned).await? {
-                        pre.check(current.version)?;
-                    }
-                    store_users::delete_user(conn, source_id, &id_owned).await
-                })
-            })
-            .await
-            .map_err(scim_err)?
-            .ok_or_else(|| not_found("user", id))?;
-        Ok(Outcome {
-            body: None,
-            version: None,
-            location: None,
-            created: false,
-            change: Change::UserDeleted,
-            resource_id: Some(deleted.id.clone()),
-            summary: format!("deleted user {}", user_name(&deleted.doc)),
-        })
+        let deleted = self.delete_resource(source, USER, id, pre).await?;
+        let summary = format!("deleted user {}", user_name(&deleted.doc));
+        Ok(Outcome { version: None, ..Outcome::changed(Change::UserDeleted, &deleted, None, summary) })
     }
 }
