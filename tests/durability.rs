@@ -75,4 +75,33 @@ async fn many_concurrent_creates_all_land() {
         assert_eq!(t.await.unwrap(), StatusCode::CREATED);
     }
     assert_eq!(scim.get("/Users?count=1").await.body["totalResults"], 200);
+    // Users created together are indexed like any other: by userName and by email.
+    for i in [0, 77, 199] {
+        let by_email = scim.filter("Users", &format!("emails[type eq \"work\"].value eq \"BULK{i}@contoso.com\"")).await;
+        assert_eq!(by_email.body["totalResults"], 1, "{}", by_email.text);
+        assert_eq!(scim.filter("Users", &format!("userName eq \"bulk{i}@contoso.com\"")).await.body["totalResults"], 1);
+    }
+}
+
+#[tokio::test]
+async fn a_clash_among_concurrent_creates_refuses_only_the_clashing_one() {
+    let (server, token) = Server::start();
+    let scim = server.client(&token);
+    scim.create_user("taken@contoso.com").await;
+    let tasks: Vec<_> = (0..60)
+        .map(|i| {
+            let scim = scim.clone();
+            let name = if i == 30 { "TAKEN@contoso.com".to_string() } else { format!("fresh{i}@contoso.com") };
+            tokio::spawn(async move { (i, scim.post("/Users", entra_user(&name)).await) })
+        })
+        .collect();
+    for t in tasks {
+        let (i, r) = t.await.unwrap();
+        if i == 30 {
+            r.assert_error(409, Some("uniqueness"));
+        } else {
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        }
+    }
+    assert_eq!(scim.get("/Users?count=1").await.body["totalResults"], 60);
 }

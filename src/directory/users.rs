@@ -45,12 +45,7 @@ impl Directory {
         let doc = resource::normalize(USER, body)?;
         let id = new_id();
         let source_id = source.id;
-        let stored = self
-            .store
-            .writer()
-            .write(move |conn| Box::pin(async move { store_users::insert_user(conn, source_id, &id, &doc).await }))
-            .await
-            .map_err(scim_err)?;
+        let stored = self.store.writer().create_user(source_id, id, doc).await.map_err(scim_err)?;
         let body = render(USER, &stored, &source.base_url, None);
         let summary = format!("created user {}", user_name(&stored.doc));
         Ok(Outcome::created(Change::UserCreated, &stored, body, summary))

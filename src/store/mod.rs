@@ -47,6 +47,15 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether a UNIQUE index refused the write.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => db.is_unique_violation(),
+            StoreError::Scim(e) => e.scim_type == Some(crate::scim::ScimType::Uniqueness),
+            _ => false,
+        }
+    }
+
     /// The SCIM answer for this error; database failures become a 500 without internals.
     pub fn into_scim(self) -> ScimError {
         match self {

@@ -88,6 +88,53 @@ pub async fn insert_user(conn: &mut SqliteConnection, source_id: i64, id: &str, 
     Ok(StoredResource { rowid, id: id.to_string(), doc: doc.clone(), created: ts.clone(), last_modified: ts, version: 1 })
 }
 
+/// Insert several new users with one statement (and their emails with one more). A userName
+/// clash fails the whole statement (see [`StoreError::is_unique_violation`]); the caller then
+/// inserts them one by one. Returns them in the order given.
+pub async fn insert_users(conn: &mut SqliteConnection, rows: &[(i64, &str, &Value)]) -> Result<Vec<StoredResource>> {
+    let ts = now();
+    let cols: Vec<UserColumns> = rows.iter().map(|(_, _, doc)| UserColumns::from_doc(doc)).collect();
+    let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"; rows.len()].join(", ");
+    let sql = format!(
+        "INSERT INTO users (id, source_id, user_name_key, external_id, display_name, display_name_key, active, manager_id, doc, created, last_modified, version)
+         VALUES {values} RETURNING rowid, id"
+    );
+    let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+    for ((source_id, id, doc), c) in rows.iter().zip(&cols) {
+        q = q
+            .bind(*id)
+            .bind(*source_id)
+            .bind(&c.user_name_key)
+            .bind(&c.external_id)
+            .bind(&c.display_name)
+            .bind(&c.display_name_key)
+            .bind(c.active)
+            .bind(&c.manager_id)
+            .bind(doc.to_string())
+            .bind(&ts)
+            .bind(&ts);
+    }
+    // RETURNING gives no order guarantee: match rows by id.
+    let returned: std::collections::HashMap<String, i64> = q.fetch_all(&mut *conn).await?.into_iter().map(|(rowid, id)| (id, rowid)).collect();
+    let mut emails = Vec::new();
+    let mut stored = Vec::with_capacity(rows.len());
+    for ((source_id, id, doc), c) in rows.iter().zip(&cols) {
+        let rowid = *returned.get(*id).ok_or_else(|| StoreError::Corrupt(format!("insert returned no row for user {id}")))?;
+        emails.extend(c.email_keys.iter().map(|k| serde_json::json!([rowid, source_id, k])));
+        stored.push(StoredResource { rowid, id: id.to_string(), doc: (*doc).clone(), created: ts.clone(), last_modified: ts.clone(), version: 1 });
+    }
+    if !emails.is_empty() {
+        sqlx::query(
+            "INSERT OR IGNORE INTO user_emails (user_rowid, source_id, value_key)
+             SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)",
+        )
+        .bind(Value::Array(emails).to_string())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(stored)
+}
+
 async fn insert_emails(conn: &mut SqliteConnection, rowid: i64, source_id: i64, keys: &[String]) -> Result<()> {
     if keys.is_empty() {
         return Ok(());

@@ -477,3 +477,32 @@ proptest! {
         let _ = parse_patch_path(&s);
     }
 }
+
+fn any_patch_path() -> BoxedStrategy<PatchPath> {
+    let plain = attr_path(true).prop_map(|attr| PatchPath { attr, filter: None, sub: None });
+    // A value filter follows an attribute (never a sub-attribute) and may be followed by one.
+    let filtered = (attr_path(true), logic(attr_exp(false)), proptest::option::of(attr_name())).prop_map(|(attr, f, sub)| PatchPath {
+        attr: AttrPath { sub: None, ..attr },
+        filter: Some(f),
+        sub,
+    });
+    prop_oneof![plain, filtered].boxed()
+}
+
+proptest! {
+    #[test]
+    fn printing_then_parsing_a_patch_path_gives_back_the_same_path(path in any_patch_path()) {
+        let printed = path.to_string();
+        prop_assert_eq!(parse_patch_path(&printed).map_err(|e| e.detail), Ok(path), "printed: {}", printed);
+    }
+
+    #[test]
+    fn parsing_arbitrary_unicode_never_panics_and_errors_are_typed(s in "\\PC{0,80}") {
+        if let Err(e) = parse_filter(&s) {
+            prop_assert_eq!(e.scim_type, Some(ScimType::InvalidFilter));
+        }
+        if let Err(e) = parse_patch_path(&s) {
+            prop_assert_eq!(e.scim_type, Some(ScimType::InvalidPath));
+        }
+    }
+}

@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 use super::super::error::ScimError;
 use super::super::filter::{parse_patch_path, Filter, PatchPath};
+use super::super::schema::AttrType;
 use super::super::{ResourceKind, GROUP_SCHEMA, USER_SCHEMA};
 use super::target::{container, find_key, insert_ci, remove_ci, remove_extension, tidy, Object, Target};
 use super::values::{append_unique, derived_element, element_value, loose_eq, manager_is_empty, one_primary};
@@ -87,6 +88,13 @@ fn at_path(
     if path.filter.is_some() && t.sub.is_some() {
         return Err(ScimError::invalid_path(format!(
             "\"{path}\": a value filter follows an attribute, not a sub-attribute."
+        )));
+    }
+    // A simple single-valued attribute has no values to select, whatever the operation.
+    if path.filter.is_some() && t.def.is_some_and(|d| !d.multi_valued && d.kind != AttrType::Complex) {
+        return Err(ScimError::invalid_path(format!(
+            "\"{path}\": \"{}\" is single-valued; a [filter] selects values of a multi-valued attribute such as emails.",
+            t.name
         )));
     }
     let value = match (op, value) {

@@ -410,7 +410,9 @@ fn single_value(
         }
         (_, Value::String(s)) => Value::String(check_length(label, s)?),
         // Lenient: some clients map numeric source attributes (employeeNumber) without quoting them.
-        (_, Value::Number(n)) => Value::String(n.to_string()),
+        // Not for the attributes that identify a resource (userName, a group's displayName): a
+        // number there is a client bug, and "42" would then collide with a real "42".
+        (_, Value::Number(n)) if !def.required => Value::String(n.to_string()),
         (_, _) => {
             return Err(ScimError::invalid_value(format!(
                 "\"{label}\" must be a string"
