@@ -1,9 +1,9 @@
 //! ProvisioningEvent: what happened on a source, published after each committed change and
 //! each refused request, in sequence, for the window's live view. Per-source request counters.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -56,13 +56,36 @@ pub struct Events {
     /// Held while numbering and sending, so subscribers receive events in `seq` order.
     seq: Mutex<u64>,
     requests: Mutex<HashMap<String, RequestCounter>>,
+    started: Instant,
 }
 
-#[derive(Default)]
+/// Requests per second over the last minute, in a ring of 60 one-second buckets, so counting
+/// costs the same at 10 or 10,000 requests a second.
 struct RequestCounter {
-    recent: VecDeque<Instant>,
+    /// (second since `Events::started`, counted from 1 so that 0 means unused; requests in it)
+    buckets: [(u64, u64); 60],
     errors: u64,
     last_request: Option<String>,
+}
+
+impl Default for RequestCounter {
+    fn default() -> Self {
+        RequestCounter { buckets: [(0, 0); 60], errors: 0, last_request: None }
+    }
+}
+
+impl RequestCounter {
+    fn count(&mut self, second: u64) {
+        let bucket = &mut self.buckets[(second % 60) as usize];
+        if bucket.0 != second {
+            *bucket = (second, 0);
+        }
+        bucket.1 += 1;
+    }
+
+    fn last_minute(&self, second: u64) -> u64 {
+        self.buckets.iter().filter(|(s, _)| second.saturating_sub(*s) < 60 && *s <= second).map(|(_, n)| n).sum()
+    }
 }
 
 /// Request figures of one source since the engine started.
@@ -74,12 +97,10 @@ pub struct RequestStats {
     pub last_request: Option<String>,
 }
 
-const WINDOW: Duration = Duration::from_secs(60);
-
 impl Events {
     pub fn new() -> Self {
         let (sender, _) = broadcast::channel(65_536);
-        Self { sender, seq: Mutex::new(0), requests: Mutex::new(HashMap::new()) }
+        Self { sender, seq: Mutex::new(0), requests: Mutex::new(HashMap::new()), started: Instant::now() }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<ProvisioningEvent> {
@@ -95,11 +116,7 @@ impl Events {
         if counted {
             let mut requests = self.requests.lock().expect("counter lock");
             let counter = requests.entry(event.source.clone()).or_default();
-            let now = Instant::now();
-            counter.recent.push_back(now);
-            while counter.recent.front().is_some_and(|t| now.duration_since(*t) > WINDOW) {
-                counter.recent.pop_front();
-            }
+            counter.count(self.started.elapsed().as_secs() + 1);
             if event.status >= 400 {
                 counter.errors += 1;
             }
@@ -113,14 +130,10 @@ impl Events {
     }
 
     pub fn request_stats(&self, source: &str) -> RequestStats {
-        let mut requests = self.requests.lock().expect("counter lock");
-        let Some(counter) = requests.get_mut(source) else { return RequestStats::default() };
-        let now = Instant::now();
-        while counter.recent.front().is_some_and(|t| now.duration_since(*t) > WINDOW) {
-            counter.recent.pop_front();
-        }
+        let requests = self.requests.lock().expect("counter lock");
+        let Some(counter) = requests.get(source) else { return RequestStats::default() };
         RequestStats {
-            requests_last_minute: counter.recent.len() as u64,
+            requests_last_minute: counter.last_minute(self.started.elapsed().as_secs() + 1),
             errors: counter.errors,
             last_request: counter.last_request.clone(),
         }
@@ -134,5 +147,22 @@ impl Events {
 impl Default for Events {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_last_minute_counts_only_the_last_sixty_seconds() {
+        let mut c = RequestCounter::default();
+        for second in 1..=100 {
+            c.count(second);
+            c.count(second);
+        }
+        assert_eq!(c.last_minute(100), 120);
+        assert_eq!(c.last_minute(130), 60, "seconds 71..=100 remain");
+        assert_eq!(c.last_minute(200), 0);
     }
 }
