@@ -3,13 +3,18 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use scimdesk::scim::filter::parse_filter;
+use scimdesk::scim::filter::{parse_filter, MAX_FILTER_LEN};
 use scimdesk::scim::ResourceKind;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Ok(filter) = parse_filter(text) else { return };
     let printed = filter.to_string();
+    // Printing may lengthen a filter (`1e5` prints as `100000.0`): past the length limit the
+    // printed form is refused by design, so the round trip is only checked within it.
+    if printed.len() > MAX_FILTER_LEN {
+        return;
+    }
     let again = parse_filter(&printed).unwrap_or_else(|e| panic!("{printed:?} (from {text:?}) does not parse back: {}", e.detail));
     assert_eq!(again, filter, "printed {printed:?} from {text:?}");
     // Evaluating an accepted filter never panics either.

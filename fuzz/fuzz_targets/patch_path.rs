@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use scimdesk::scim::filter::parse_patch_path;
+use scimdesk::scim::filter::{parse_patch_path, MAX_FILTER_LEN};
 use scimdesk::scim::patch::{apply, parse_patch_request, plan};
 use scimdesk::scim::{resource, ResourceKind};
 use serde_json::{json, Value};
@@ -22,8 +22,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     if let Ok(path) = parse_patch_path(text) {
         let printed = path.to_string();
-        let again = parse_patch_path(&printed).unwrap_or_else(|e| panic!("{printed:?} (from {text:?}) does not parse back: {}", e.detail));
-        assert_eq!(again, path, "printed {printed:?} from {text:?}");
+        // Past the length limit the printed form is refused by design (printing may lengthen it).
+        if printed.len() <= MAX_FILTER_LEN {
+            let again = parse_patch_path(&printed).unwrap_or_else(|e| panic!("{printed:?} (from {text:?}) does not parse back: {}", e.detail));
+            assert_eq!(again, path, "printed {printed:?} from {text:?}");
+        }
     }
     // The same text as the path of each kind of operation, with a few kinds of value.
     for op in ["add", "replace", "remove"] {
