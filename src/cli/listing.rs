@@ -40,7 +40,7 @@ fn s<'a>(v: &'a Value, key: &str) -> &'a str {
 
 pub async fn users(engine: &Engine, slug: &str, filter: Option<String>) -> Result<(), EngineError> {
     let users = all(engine, slug, ResourceKind::User, filter).await?;
-    println!("{:<36}  {:<32} {:<24} {:<8} {}", "ID", "USERNAME", "DISPLAY NAME", "ACTIVE", "EXTERNAL ID");
+    println!("{:<36}  {:<32} {:<24} {:<8} EXTERNAL ID", "ID", "USERNAME", "DISPLAY NAME", "ACTIVE");
     for u in &users {
         let active = u.get("active").and_then(Value::as_bool).unwrap_or(true);
         println!(
@@ -58,7 +58,7 @@ pub async fn users(engine: &Engine, slug: &str, filter: Option<String>) -> Resul
 
 pub async fn groups(engine: &Engine, slug: &str, filter: Option<String>) -> Result<(), EngineError> {
     let groups = all(engine, slug, ResourceKind::Group, filter).await?;
-    println!("{:<36}  {:<32} {:>8}  {}", "ID", "DISPLAY NAME", "MEMBERS", "EXTERNAL ID");
+    println!("{:<36}  {:<32} {:>8}  EXTERNAL ID", "ID", "DISPLAY NAME", "MEMBERS");
     for g in &groups {
         let members = g.get("members").and_then(Value::as_array).map_or(0, Vec::len);
         println!("{:<36}  {:<32} {:>8}  {}", s(g, "id"), s(g, "displayName"), members, s(g, "externalId"));

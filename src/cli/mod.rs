@@ -203,7 +203,7 @@ async fn source(engine: Arc<Engine>, cmd: SourceCommand) -> Result<(), EngineErr
             if sources.is_empty() {
                 println!("No sources yet. Create one with: scimdesk source create \"Entra ID\"");
             }
-            println!("{:<24} {:<24} {:>8} {:>8} {:<8} {}", "SLUG", "NAME", "USERS", "GROUPS", "ENABLED", "SCIM BASE URL");
+            println!("{:<24} {:<24} {:>8} {:>8} {:<8} SCIM BASE URL", "SLUG", "NAME", "USERS", "GROUPS", "ENABLED");
             for s in sources {
                 println!(
                     "{:<24} {:<24} {:>8} {:>8} {:<8} {}",

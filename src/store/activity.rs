@@ -45,7 +45,7 @@ impl ActivityBuffer {
         let mut rows = self.rows.lock().expect("activity buffer");
         if rows.len() >= MAX_BUFFERED {
             let n = self.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if n % 10_000 == 0 {
+            if n.is_multiple_of(10_000) {
                 tracing::warn!(dropped = n + 1, "activity rows dropped: the disk is not keeping up");
             }
             return;
