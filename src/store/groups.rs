@@ -92,8 +92,8 @@ pub async fn delete_group(conn: &mut SqliteConnection, source_id: i64, id: &str)
 }
 
 /// Add members; ids already present are left alone. Unknown ids are refused (400), so a typo
-/// in a PATCH cannot create a dangling membership. Returns how many were added. Two statements
-/// whatever the number of ids, and an index lookup per id: the group's size does not matter.
+/// in a PATCH cannot create a dangling membership. Returns how many were added. One statement
+/// (two when some were not added) whatever the number of ids: the group's size does not matter.
 pub async fn add_members(conn: &mut SqliteConnection, source_id: i64, group: &StoredResource, ids: &[String]) -> Result<u64> {
     if ids.is_empty() {
         return Ok(0);
@@ -102,33 +102,40 @@ pub async fn add_members(conn: &mut SqliteConnection, source_id: i64, group: &St
         return Err(ScimError::invalid_value(format!("group \"{}\" cannot be a member of itself", group.id)).into());
     }
     let ids_json = serde_json::to_string(ids).expect("strings serialise");
-    let unknown: Option<String> = sqlx::query_scalar(
-        "SELECT j.value FROM json_each(?1) j
-         WHERE NOT EXISTS (SELECT 1 FROM users WHERE source_id = ?2 AND id = j.value)
-           AND NOT EXISTS (SELECT 1 FROM groups WHERE source_id = ?2 AND id = j.value)
-         LIMIT 1",
-    )
-    .bind(&ids_json)
-    .bind(source_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(id) = unknown {
-        return Err(ScimError::invalid_value(format!(
-            "member \"{id}\" is not a user or group of this source; provision it before adding it to a group"
-        ))
-        .into());
-    }
     let done = sqlx::query(
         "INSERT OR IGNORE INTO group_members (group_rowid, member_id, member_type)
          SELECT ?1, j.value, CASE WHEN EXISTS (SELECT 1 FROM users WHERE source_id = ?2 AND id = j.value) THEN 'User' ELSE 'Group' END
-         FROM json_each(?3) j",
+         FROM json_each(?3) j
+         WHERE EXISTS (SELECT 1 FROM users WHERE source_id = ?2 AND id = j.value)
+            OR EXISTS (SELECT 1 FROM groups WHERE source_id = ?2 AND id = j.value)",
     )
     .bind(group.rowid)
     .bind(source_id)
     .bind(&ids_json)
     .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected())
+    let added = done.rows_affected();
+    // Fewer added than asked: some were members already, or do not exist. Only then look for
+    // the unknown ones (the caller's savepoint undoes the adds when one is found).
+    if added < ids.len() as u64 {
+        let unknown: Option<String> = sqlx::query_scalar(
+            "SELECT j.value FROM json_each(?1) j
+             WHERE NOT EXISTS (SELECT 1 FROM users WHERE source_id = ?2 AND id = j.value)
+               AND NOT EXISTS (SELECT 1 FROM groups WHERE source_id = ?2 AND id = j.value)
+             LIMIT 1",
+        )
+        .bind(&ids_json)
+        .bind(source_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(id) = unknown {
+            return Err(ScimError::invalid_value(format!(
+                "member \"{id}\" is not a user or group of this source; provision it before adding it to a group"
+            ))
+            .into());
+        }
+    }
+    Ok(added)
 }
 
 /// Remove exactly these members. Returns how many were removed.
