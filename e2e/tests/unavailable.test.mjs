@@ -1,8 +1,13 @@
-// What the window says when something is unavailable: a taken port and a missing Secret Service
-// are produced for real; the clipboard through the admin's SCIMDESK_CLIPBOARD=off switch.
+// What the window says when something is unavailable: a taken port, a missing Secret Service, an
+// unusable data directory and a database from a newer version are produced for real; the
+// clipboard through the admin's SCIMDESK_CLIPBOARD=off switch.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 
 import { byTestId, clickWhenReady, createSourceInWindow, freePort, launchApp, waitForText } from '../harness.mjs';
@@ -74,5 +79,26 @@ test('a data directory that cannot be used is reported instead of the app', asyn
     assert.match(message, /\/etc\/hostname\/scimdesk/);
   } finally {
     await app.stop();
+  }
+});
+
+test('a database written by a newer version is reported and left untouched', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'scimdesk-e2e-newer-'));
+  const db = path.join(dir, 'scimdesk.db');
+  // A database whose migration history goes past what this build knows.
+  const sqlite = (script) => execFileSync('python3', ['-c', `import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\n${script}`, db]).toString();
+  sqlite(
+    "c.execute('CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)')\n" +
+      "c.execute(\"INSERT INTO _sqlx_migrations VALUES (99990101000000, 'from the future', CURRENT_TIMESTAMP, 1, x'00', 0)\")\nc.commit()",
+  );
+  const app = await launchApp({ env: { SCIMDESK_DATA_DIR: dir } });
+  try {
+    const message = await waitForText(app.browser, 'fatal-error', (t) => t.length > 0, 30000);
+    assert.match(message, /newer version of ScimDesk/);
+    const tables = sqlite("print(','.join(r[0] for r in c.execute(\"SELECT name FROM sqlite_master WHERE type='table' ORDER BY name\")))");
+    assert.equal(tables.trim(), '_sqlx_migrations', 'nothing was migrated into the newer database');
+  } finally {
+    await app.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
