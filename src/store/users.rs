@@ -62,30 +62,11 @@ pub async fn user_exists(conn: &mut SqliteConnection, source_id: i64, id: &str) 
 
 /// Insert a new user; a userName already taken (any letter case) is a 409 from the UNIQUE index.
 pub async fn insert_user(conn: &mut SqliteConnection, source_id: i64, id: &str, doc: &Value) -> Result<StoredResource> {
-    let cols = UserColumns::from_doc(doc);
-    let ts = now();
-    let doc_text = doc.to_string();
-    let rowid = sqlx::query(
-        "INSERT INTO users (id, source_id, user_name_key, external_id, display_name, display_name_key, active, manager_id, doc, created, last_modified, version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-    )
-    .bind(id)
-    .bind(source_id)
-    .bind(&cols.user_name_key)
-    .bind(&cols.external_id)
-    .bind(&cols.display_name)
-    .bind(&cols.display_name_key)
-    .bind(cols.active)
-    .bind(&cols.manager_id)
-    .bind(&doc_text)
-    .bind(&ts)
-    .bind(&ts)
-    .execute(&mut *conn)
-    .await
-    .map_err(|e| on_unique(e, "users.user_name_key", || user_name_clash(doc)))?
-    .last_insert_rowid();
-    insert_emails(conn, rowid, source_id, &cols.email_keys).await?;
-    Ok(StoredResource { rowid, id: id.to_string(), doc: doc.clone(), created: ts.clone(), last_modified: ts, version: 1 })
+    match insert_users(conn, &[(source_id, id, doc)]).await {
+        Ok(mut stored) => Ok(stored.remove(0)),
+        Err(e) if e.is_unique_violation() => Err(user_name_clash(doc).into()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Insert several new users with one statement (and their emails with one more). A userName
