@@ -108,7 +108,7 @@ impl Directory {
             Some(f) => format!("listed {} ({} of {} matching {f})", kind.endpoint(), resources_len(&body), page.total),
             None => format!("listed {} ({} of {})", kind.endpoint(), resources_len(&body), page.total),
         };
-        Ok(Outcome::read(body, None, summary))
+        Ok(Outcome::read(Some(body), None, summary))
     }
 }
 

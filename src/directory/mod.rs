@@ -45,8 +45,9 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn read(body: Value, version: Option<i64>, summary: String) -> Self {
-        Outcome { body: Some(body), version, location: None, created: false, change: Change::Read, resource_id: None, summary }
+    /// A read: `body` to return (`None`: nothing to send).
+    pub fn read(body: Option<Value>, version: Option<i64>, summary: String) -> Self {
+        Outcome { body, version, location: None, created: false, change: Change::Read, resource_id: None, summary }
     }
 
     /// A change to an existing resource (`body` `None` answers 204).

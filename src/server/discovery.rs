@@ -9,20 +9,11 @@ use serde_json::Value;
 
 use super::resources::handle;
 use crate::directory::Outcome;
-use crate::events::Change;
 use crate::scim::{discovery, ScimError};
 use crate::Engine;
 
 fn document(body: Value, what: &str) -> Outcome {
-    Outcome {
-        body: Some(body),
-        version: None,
-        location: None,
-        created: false,
-        change: Change::Read,
-        resource_id: None,
-        summary: format!("read {what}"),
-    }
+    Outcome::read(Some(body), None, format!("read {what}"))
 }
 
 pub async fn service_provider_config(State(engine): State<Arc<Engine>>, Path(slug): Path<String>, headers: HeaderMap) -> Response {

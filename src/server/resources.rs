@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::request::{list_request, not_modified, parse_query, precondition, query_param, read_json};
 use super::response::{outcome_response, refused};
@@ -85,7 +85,7 @@ pub async fn get(
     let params = parse_query(q.as_deref());
     let h = headers.clone();
     let e = engine.clone();
-    let resp = handle(&engine, &slug, &headers, |source| async move {
+    let mut resp = handle(&engine, &slug, &headers, |source| async move {
         let (attributes, excluded) = crate::directory::selection(
             kind,
             query_param(&params, "attributes").as_deref(),
@@ -97,23 +97,16 @@ pub async fn get(
                 e.directory().get_group(&source, &id, resource::wants_members(&attributes, &excluded)).await?
             }
         };
-        if not_modified(&h, stored.version) {
-            return Err(ScimError::new(304, None, "not modified"));
-        }
-        let body = resource::project(full, kind, &attributes, &excluded);
-        Ok(Outcome {
-            body: Some(body),
-            version: Some(stored.version),
-            location: None,
-            created: false,
-            change: crate::events::Change::Read,
-            resource_id: Some(stored.id),
-            summary: format!("read {} {id}", kind.as_str().to_lowercase()),
-        })
+        let summary = format!("read {} {id}", kind.as_str().to_lowercase());
+        // A cached copy that is still current: no body. Recorded as the read it is.
+        let body = (!not_modified(&h, stored.version)).then(|| resource::project(full, kind, &attributes, &excluded));
+        Ok(Outcome { resource_id: Some(stored.id), ..Outcome::read(body, Some(stored.version), summary) })
     })
     .await;
-    if resp.status() == StatusCode::NOT_MODIFIED {
-        return StatusCode::NOT_MODIFIED.into_response();
+    // A GET without a body is a 304 (no other GET answers 204).
+    if resp.status() == StatusCode::NO_CONTENT {
+        *resp.status_mut() = StatusCode::NOT_MODIFIED;
+        resp.headers_mut().remove(axum::http::header::CONTENT_TYPE);
     }
     resp
 }
