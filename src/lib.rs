@@ -111,10 +111,10 @@ impl Engine {
     /// A snapshot of a source's counters; apply events with a greater `seq` on top of it.
     pub async fn counters(&self, slug: &str) -> Result<SourceCounters> {
         let seq = self.events.last_seq();
-        let row = self.store.source_by_slug(slug).await?.ok_or_else(|| EngineError::SourceNotFound(slug.into()))?;
+        let row = self.store.source_by_slug(slug)?.ok_or_else(|| EngineError::SourceNotFound(slug.into()))?;
         Ok(SourceCounters {
             slug: slug.to_string(),
-            counts: self.store.source_counts(row.id).await?,
+            counts: self.store.source_counts(row.id)?,
             requests: self.events.request_stats(slug),
             seq,
         })
@@ -122,8 +122,8 @@ impl Engine {
 
     /// The newest activity rows of a source, newest first.
     pub async fn activity(&self, slug: &str, limit: i64) -> Result<Vec<ActivityEntry>> {
-        let row = self.store.source_by_slug(slug).await?.ok_or_else(|| EngineError::SourceNotFound(slug.into()))?;
-        Ok(self.store.recent_activity(row.id, limit.clamp(1, 10_000)).await?)
+        let row = self.store.source_by_slug(slug)?.ok_or_else(|| EngineError::SourceNotFound(slug.into()))?;
+        Ok(self.store.recent_activity(row.id, limit.clamp(1, 10_000))?)
     }
 
     fn forget_auth(&self, slug: &str) {

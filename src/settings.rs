@@ -44,17 +44,16 @@ pub fn parse_bind(addr: &str) -> Result<SocketAddr> {
 
 impl Engine {
     pub async fn settings(&self) -> Result<Settings> {
-        let bind = match self.store.setting(BIND).await? {
+        let bind = match self.store.setting(BIND)? {
             Some(b) => parse_bind(&b)?,
             None => DEFAULT_BIND.parse().expect("default bind address"),
         };
         let clipboard_clear_seconds = self
             .store
-            .setting(CLIPBOARD_CLEAR_SECONDS)
-            .await?
+            .setting(CLIPBOARD_CLEAR_SECONDS)?
             .and_then(|s| s.parse().ok())
             .unwrap_or(DEFAULT_CLIPBOARD_CLEAR_SECONDS);
-        Ok(Settings { bind, public_url: self.store.setting(PUBLIC_URL).await?, clipboard_clear_seconds })
+        Ok(Settings { bind, public_url: self.store.setting(PUBLIC_URL)?, clipboard_clear_seconds })
     }
 
     /// Set or clear (empty) the public URL of the tunnel; it only changes the SCIM Base URL shown.
@@ -73,7 +72,7 @@ impl Engine {
                 return url.clone();
             }
         }
-        let url = self.store.setting(PUBLIC_URL).await.ok().flatten();
+        let url = self.store.setting(PUBLIC_URL).ok().flatten();
         *self.public_url_cache.lock().expect("public url cache") = Some((url.clone(), std::time::Instant::now()));
         url
     }

@@ -80,11 +80,11 @@ impl Engine {
     }
 
     pub(crate) async fn summary(&self, row: &SourceRow) -> Result<SourceSummary> {
-        let counts = self.store.source_counts(row.id).await?;
+        let counts = self.store.source_counts(row.id)?;
         let stats = self.events.request_stats(&row.slug);
         let last_request = match stats.last_request {
             Some(t) => Some(t),
-            None => self.store.recent_activity(row.id, 1).await?.into_iter().next().map(|a| a.time),
+            None => self.store.recent_activity(row.id, 1)?.into_iter().next().map(|a| a.time),
         };
         let now = crate::store::now();
         Ok(SourceSummary {
@@ -103,7 +103,7 @@ impl Engine {
     }
 
     async fn row(&self, slug: &str) -> Result<SourceRow> {
-        self.store.source_by_slug(slug).await?.ok_or_else(|| EngineError::SourceNotFound(slug.to_string()))
+        self.store.source_by_slug(slug)?.ok_or_else(|| EngineError::SourceNotFound(slug.to_string()))
     }
 
     /// Create a source. The slug is derived from the name unless given; a derived slug that is
@@ -158,7 +158,7 @@ impl Engine {
     }
 
     pub async fn list_sources(&self) -> Result<Vec<SourceSummary>> {
-        let rows = self.store.list_sources().await?;
+        let rows = self.store.list_sources()?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             out.push(self.summary(row).await?);

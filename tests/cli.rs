@@ -118,24 +118,20 @@ async fn a_database_from_a_newer_version_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     assert!(cli(dir.path(), &["source", "create", "Entra", "--slug", "entra"]).0);
     let db = dir.path().join("scimdesk.db");
-    {
-        use sqlx::ConnectOptions;
-        let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.unwrap();
-        sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99990101000000, 'from the future', 1, x'00', 0)")
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    }
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99990101000000, 'from the future', 1, x'00', 0)", [])
+        .unwrap();
     let (ok, _, err) = cli(dir.path(), &["source", "list"]);
     assert!(!ok);
     assert!(err.contains("newer version of ScimDesk"), "{err}");
     let (ok, _, _) = cli(dir.path(), &["serve", "--bind", "127.0.0.1:0"]);
     assert!(!ok, "serve refuses it too");
     // Nothing was migrated or written: the data and the newer migration are as they were.
-    use sqlx::ConnectOptions;
-    let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).read_only(true).connect().await.unwrap();
-    let sources: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sources").fetch_one(&mut conn).await.unwrap();
-    let newest: i64 = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations").fetch_one(&mut conn).await.unwrap();
-    let migrations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&mut conn).await.unwrap();
+    let conn = rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let scalar = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let sources = scalar("SELECT COUNT(*) FROM sources");
+    let newest = scalar("SELECT MAX(version) FROM _sqlx_migrations");
+    let migrations = scalar("SELECT COUNT(*) FROM _sqlx_migrations");
     assert_eq!((sources, newest, migrations), (1, 99990101000000, 2));
 }

@@ -15,8 +15,7 @@ use common::*;
 use rand::{Rng, SeedableRng};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions, Connection};
+use rusqlite::{Connection, OpenFlags};
 
 const CYCLES: usize = 5;
 const WORKERS: usize = 6;
@@ -75,20 +74,29 @@ async fn worker(scim: Scim, group: String, cycle: usize, next: Arc<AtomicUsize>,
 }
 
 /// `PRAGMA integrity_check` and the stored member counts, on a read-only connection.
-async fn check_database(db: &Path) {
-    let mut conn = SqliteConnectOptions::new().filename(db).read_only(true).connect().await.expect("open the database read-only");
-    let integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(&mut conn).await.unwrap();
+fn check_database(db: &Path) {
+    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open the database read-only");
+    let integrity: Vec<String> =
+        conn.prepare("PRAGMA integrity_check").unwrap().query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
     assert_eq!(integrity, vec!["ok".to_string()], "integrity_check");
-    let fk: Vec<(String, i64)> = sqlx::query_as("SELECT \"table\", rowid FROM pragma_foreign_key_check").fetch_all(&mut conn).await.unwrap();
+    let fk: Vec<(String, i64)> = conn
+        .prepare("SELECT \"table\", rowid FROM pragma_foreign_key_check")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert!(fk.is_empty(), "foreign key violations: {fk:?}");
-    let counts: Vec<(i64, i64)> = sqlx::query_as("SELECT member_count, (SELECT COUNT(*) FROM group_members m WHERE m.group_rowid = g.rowid) FROM groups g")
-        .fetch_all(&mut conn)
-        .await
+    let counts: Vec<(i64, i64)> = conn
+        .prepare("SELECT member_count, (SELECT COUNT(*) FROM group_members m WHERE m.group_rowid = g.rowid) FROM groups g")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
         .unwrap();
     for (stored, actual) in counts {
         assert_eq!(stored, actual, "a group's member_count disagrees with its rows");
     }
-    conn.close().await.unwrap();
 }
 
 /// Every acknowledged write is present and intact, and every PATCH was all or nothing.
@@ -158,9 +166,9 @@ async fn sigkill_under_load_loses_no_acknowledged_write() {
         for w in workers {
             w.await.expect("a worker saw a wrong answer before the kill");
         }
-        check_database(&db).await;
+        check_database(&db);
         server = Server::serve(dir.path());
-        check_database(&db).await;
+        check_database(&db);
         let scim = server.client(&token);
         let acked = acked.lock().unwrap().clone();
         assert!(next.load(Ordering::Relaxed) > 0, "cycle {cycle} sent nothing");

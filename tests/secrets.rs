@@ -13,8 +13,6 @@ use std::time::Duration;
 use common::*;
 use reqwest::StatusCode;
 use serde_json::json;
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::ConnectOptions;
 
 /// `scimdesk --log <level> serve --bind <addr>` with stderr in a file; killed on drop.
 struct Serving {
@@ -79,9 +77,11 @@ async fn provisioning_session(scim: &Scim) {
     assert_eq!(scim.delete(&format!("/Users/{bob}")).await.status, StatusCode::NO_CONTENT);
 }
 
-async fn activity_rows(db: &Path) -> Vec<(String, String, i64, String)> {
-    let mut conn = SqliteConnectOptions::new().filename(db).read_only(true).connect().await.unwrap();
-    sqlx::query_as("SELECT method, path, status, summary FROM activity ORDER BY id").fetch_all(&mut conn).await.unwrap()
+fn activity_rows(db: &Path) -> Vec<(String, String, i64, String)> {
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let mut stmt = conn.prepare("SELECT method, path, status, summary FROM activity ORDER BY id").unwrap();
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap();
+    rows.collect::<Result<_, _>>().unwrap()
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -109,7 +109,7 @@ async fn a_trace_logged_session_leaves_the_token_nowhere() {
     let db = dir.path().join("scimdesk.db");
     let mut rows = Vec::new();
     for _ in 0..100 {
-        rows = activity_rows(&db).await;
+        rows = activity_rows(&db);
         if rows.iter().filter(|r| r.2 == 401).count() >= 2 {
             break;
         }

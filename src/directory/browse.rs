@@ -29,14 +29,14 @@ impl Directory {
     /// Users or groups whose names contain `text`, `limit` from `offset`.
     pub async fn search(&self, source: &SourceRef, kind: ResourceKind, text: &str, offset: usize, limit: usize) -> Result<SearchPage, ScimError> {
         let limit = limit.clamp(1, 1000);
-        let page = self.store.search(kind, source.id, text, offset as i64, limit as i64).await.map_err(scim_err)?;
+        let page = self.store.search(kind, source.id, text, offset as i64, limit as i64).map_err(scim_err)?;
         let resources = page.resources.iter().map(|r| render(kind, r, &source.base_url, None)).collect();
         Ok(SearchPage { total: page.total, offset, resources })
     }
 
     /// The groups a user (or group) is a direct member of.
     pub async fn groups_of(&self, member_id: &str) -> Result<Vec<GroupRef>, ScimError> {
-        let rows = store_groups::groups_of(self.store.reader(), member_id).await.map_err(scim_err)?;
+        let rows = self.store.read(|conn| store_groups::groups_of(conn, member_id)).map_err(scim_err)?;
         Ok(rows.into_iter().map(|(id, display_name)| GroupRef { id, display_name }).collect())
     }
 }

@@ -1,7 +1,6 @@
 //! Provisioned groups: create, get, replace, patch (document and membership), delete.
 
 use serde_json::{json, Value};
-use sqlx::SqliteConnection;
 
 use super::{new_id, not_found, render, scim_err, Directory, Outcome, Precondition, SourceRef};
 use crate::events::Change;
@@ -9,7 +8,7 @@ use crate::scim::patch::{self, MemberChange, PatchStep};
 use crate::scim::{resource, ResourceKind, ScimError};
 use crate::store::groups as store_groups;
 use crate::store::users::StoredResource;
-use crate::store::{MemberRow, StoreError};
+use crate::store::{Connection, MemberRow, StoreError};
 
 const GROUP: ResourceKind = ResourceKind::Group;
 
@@ -28,29 +27,29 @@ struct Delta {
     removed: u64,
 }
 
-async fn apply_member_change(
-    conn: &mut SqliteConnection,
+fn apply_member_change(
+    conn: &Connection,
     source_id: i64,
     group: &StoredResource,
     change: MemberChange,
     delta: &mut Delta,
 ) -> Result<(), StoreError> {
     match change {
-        MemberChange::Add(ids) => delta.added += store_groups::add_members(conn, source_id, group, &ids).await?,
-        MemberChange::Remove(ids) => delta.removed += store_groups::remove_members(conn, group, &ids).await?,
-        MemberChange::RemoveAll => delta.removed += store_groups::remove_all_members(conn, group).await?,
+        MemberChange::Add(ids) => delta.added += store_groups::add_members(conn, source_id, group, &ids)?,
+        MemberChange::Remove(ids) => delta.removed += store_groups::remove_members(conn, group, &ids)?,
+        MemberChange::RemoveAll => delta.removed += store_groups::remove_all_members(conn, group)?,
         MemberChange::ReplaceAll(ids) => {
-            delta.removed += store_groups::remove_all_members(conn, group).await?;
-            delta.added += store_groups::add_members(conn, source_id, group, &ids).await?;
+            delta.removed += store_groups::remove_all_members(conn, group)?;
+            delta.added += store_groups::add_members(conn, source_id, group, &ids)?;
         }
         MemberChange::RemoveWhere(filter) => {
-            let members = store_groups::members_of(&mut *conn, group.rowid).await?;
+            let members = store_groups::members_of(conn, group.rowid)?;
             let ids: Vec<String> = members
                 .into_iter()
                 .filter(|m| filter.matches(&json!({"value": m.value, "type": m.kind, "display": m.display}), GROUP))
                 .map(|m| m.value)
                 .collect();
-            delta.removed += store_groups::remove_members(conn, group, &ids).await?;
+            delta.removed += store_groups::remove_members(conn, group, &ids)?;
         }
     }
     Ok(())
@@ -96,13 +95,11 @@ impl Directory {
             .store
             .writer()
             .write(move |conn| {
-                Box::pin(async move {
-                    let group = store_groups::insert_group(conn, source_id, &id, &doc).await?;
-                    let added = store_groups::add_members(conn, source_id, &group, &member_ids).await?;
-                    store_groups::adjust_count(conn, group.rowid, added as i64).await?;
-                    let members = store_groups::members_of(&mut *conn, group.rowid).await?;
-                    Ok((group, members))
-                })
+                let group = store_groups::insert_group(conn, source_id, &id, &doc)?;
+                let added = store_groups::add_members(conn, source_id, &group, &member_ids)?;
+                store_groups::adjust_count(conn, group.rowid, added as i64)?;
+                let members = store_groups::members_of(conn, group.rowid)?;
+                Ok((group, members))
             })
             .await
             .map_err(scim_err)?;
@@ -116,8 +113,9 @@ impl Directory {
 
     /// The group, with its members unless `with_members` is false (they are then not read).
     pub async fn get_group(&self, source: &SourceRef, id: &str, with_members: bool) -> Result<(StoredResource, Value), ScimError> {
-        let stored = store_groups::get_group(self.store.reader(), source.id, id)
-            .await
+        let stored = self
+            .store
+            .read(|conn| store_groups::get_group(conn, source.id, id))
             .map_err(scim_err)?
             .ok_or_else(|| not_found("group", id))?;
         let members = if with_members { Some(self.members(&stored).await?) } else { None };
@@ -126,7 +124,7 @@ impl Directory {
     }
 
     pub(super) async fn members(&self, group: &StoredResource) -> Result<Vec<MemberRow>, ScimError> {
-        store_groups::members_of(self.store.reader(), group.rowid).await.map_err(scim_err)
+        self.store.read(|conn| store_groups::members_of(conn, group.rowid)).map_err(scim_err)
     }
 
     pub async fn replace_group(&self, source: &SourceRef, id: &str, mut body: Value, pre: Precondition) -> Result<Outcome, ScimError> {
@@ -161,27 +159,23 @@ impl Directory {
             .store
             .writer()
             .write(move |conn| {
-                Box::pin(async move {
-                    let current = store_groups::get_group(&mut *conn, source_id, &id_owned)
-                        .await?
-                        .ok_or_else(|| not_found("group", &id_owned))?;
-                    pre.check(current.version)?;
-                    let mut doc = replacement.unwrap_or_else(|| current.doc.clone());
-                    let mut delta = Delta::default();
-                    for step in steps {
-                        match step {
-                            PatchStep::Document(op) => patch::apply(&mut doc, GROUP, std::slice::from_ref(&op))?,
-                            PatchStep::Members(change) => apply_member_change(conn, source_id, &current, change, &mut delta).await?,
-                        }
+                let current = store_groups::get_group(conn, source_id, &id_owned)?.ok_or_else(|| not_found("group", &id_owned))?;
+                pre.check(current.version)?;
+                let mut doc = replacement.unwrap_or_else(|| current.doc.clone());
+                let mut delta = Delta::default();
+                for step in steps {
+                    match step {
+                        PatchStep::Document(op) => patch::apply(&mut doc, GROUP, std::slice::from_ref(&op))?,
+                        PatchStep::Members(change) => apply_member_change(conn, source_id, &current, change, &mut delta)?,
                     }
-                    let doc = resource::normalize(GROUP, doc)?;
-                    if doc == current.doc && delta.added == 0 && delta.removed == 0 {
-                        return Ok((current.doc.clone(), current, delta));
-                    }
-                    let member_delta = delta.added as i64 - delta.removed as i64;
-                    let updated = store_groups::update_group(conn, &current, &doc, member_delta).await?;
-                    Ok((current.doc, updated, delta))
-                })
+                }
+                let doc = resource::normalize(GROUP, doc)?;
+                if doc == current.doc && delta.added == 0 && delta.removed == 0 {
+                    return Ok((current.doc.clone(), current, delta));
+                }
+                let member_delta = delta.added as i64 - delta.removed as i64;
+                let updated = store_groups::update_group(conn, &current, &doc, member_delta)?;
+                Ok((current.doc, updated, delta))
             })
             .await
             .map_err(scim_err)?;

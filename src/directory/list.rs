@@ -88,7 +88,7 @@ impl Directory {
             let doc = render(kind, r, &base_url, None);
             value_at(&doc, path).map(sort_text)
         };
-        let page = self.store.list(kind, source.id, &query, &matches, &sort_key).await.map_err(scim_err)?;
+        let page = self.store.list(kind, source.id, &query, &matches, &sort_key).map_err(scim_err)?;
 
         let with_members = kind == ResourceKind::Group && resource::wants_members(&attributes, &excluded);
         let mut resources = Vec::with_capacity(page.resources.len());

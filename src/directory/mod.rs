@@ -113,18 +113,16 @@ impl Directory {
         self.store
             .writer()
             .write(move |conn| {
-                Box::pin(async move {
-                    let current = match kind {
-                        ResourceKind::User => store_users::get_user(&mut *conn, source_id, &id_owned).await?,
-                        ResourceKind::Group => store_groups::get_group(&mut *conn, source_id, &id_owned).await?,
-                    };
-                    let Some(current) = current else { return Ok(None) };
-                    pre.check(current.version)?;
-                    match kind {
-                        ResourceKind::User => store_users::delete_user(conn, source_id, &id_owned).await,
-                        ResourceKind::Group => store_groups::delete_group(conn, source_id, &id_owned).await,
-                    }
-                })
+                let current = match kind {
+                    ResourceKind::User => store_users::get_user(conn, source_id, &id_owned)?,
+                    ResourceKind::Group => store_groups::get_group(conn, source_id, &id_owned)?,
+                };
+                let Some(current) = current else { return Ok(None) };
+                pre.check(current.version)?;
+                match kind {
+                    ResourceKind::User => store_users::delete_user(conn, source_id, &id_owned),
+                    ResourceKind::Group => store_groups::delete_group(conn, source_id, &id_owned),
+                }
             })
             .await
             .map_err(scim_err)?

@@ -52,8 +52,9 @@ impl Directory {
     }
 
     pub async fn get_user(&self, source: &SourceRef, id: &str) -> Result<(StoredResource, Value), ScimError> {
-        let stored = store_users::get_user(self.store.reader(), source.id, id)
-            .await
+        let stored = self
+            .store
+            .read(|conn| store_users::get_user(conn, source.id, id))
             .map_err(scim_err)?
             .ok_or_else(|| not_found("user", id))?;
         let body = render(USER, &stored, &source.base_url, None);
@@ -85,18 +86,14 @@ impl Directory {
             .store
             .writer()
             .write(move |conn| {
-                Box::pin(async move {
-                    let current = store_users::get_user(&mut *conn, source_id, &id_owned)
-                        .await?
-                        .ok_or_else(|| not_found("user", &id_owned))?;
-                    pre.check(current.version)?;
-                    let doc = change(&current.doc)?;
-                    if doc == current.doc {
-                        return Ok((current.doc.clone(), current));
-                    }
-                    let updated = store_users::update_user(conn, source_id, &current, &doc).await?;
-                    Ok((current.doc, updated))
-                })
+                let current = store_users::get_user(conn, source_id, &id_owned)?.ok_or_else(|| not_found("user", &id_owned))?;
+                pre.check(current.version)?;
+                let doc = change(&current.doc)?;
+                if doc == current.doc {
+                    return Ok((current.doc.clone(), current));
+                }
+                let updated = store_users::update_user(conn, source_id, &current, &doc)?;
+                Ok((current.doc, updated))
             })
             .await
             .map_err(scim_err)?;

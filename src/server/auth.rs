@@ -36,7 +36,7 @@ impl Engine {
                 }
             }
         }
-        let row = self.store.source_by_slug(slug).await.map_err(|e| e.into_scim())?;
+        let row = self.store.source_by_slug(slug).map_err(|e| e.into_scim())?;
         let mut cache = self.auth_cache.lock().expect("auth cache lock");
         match &row {
             Some(r) => {

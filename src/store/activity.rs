@@ -7,8 +7,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rusqlite::{params, Connection, ToSql};
 use serde::Serialize;
-use sqlx::{FromRow, SqliteConnection};
 
 use super::{Result, Store, Writer};
 
@@ -21,7 +21,7 @@ const MAX_BUFFERED: usize = 100_000;
 /// Rows per INSERT statement (7 parameters each, well under SQLite's limit).
 const ROWS_PER_INSERT: usize = 200;
 
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityEntry {
     pub id: i64,
@@ -63,7 +63,7 @@ impl ActivityBuffer {
         if rows.is_empty() {
             return Ok(());
         }
-        writer.write(move |conn| Box::pin(async move { insert_rows(conn, &rows).await })).await
+        writer.write(move |conn| insert_rows(conn, &rows)).await
     }
 
     /// Flush every [`FLUSH_INTERVAL`] for as long as the process runs.
@@ -80,7 +80,7 @@ impl ActivityBuffer {
     }
 }
 
-async fn insert_rows(conn: &mut SqliteConnection, rows: &[(i64, ActivityEntry)]) -> Result<()> {
+fn insert_rows(conn: &Connection, rows: &[(i64, ActivityEntry)]) -> Result<()> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         // Rows of a source deleted meanwhile are left out rather than failing the batch.
         let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
@@ -88,23 +88,20 @@ async fn insert_rows(conn: &mut SqliteConnection, rows: &[(i64, ActivityEntry)])
             "INSERT INTO activity (source_id, time, method, path, status, summary, latency_us)
              SELECT * FROM (VALUES {values}) AS v WHERE v.column1 IN (SELECT id FROM sources)"
         );
-        let mut q = sqlx::query(&sql);
+        let mut args: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 7);
         for (source_id, e) in chunk {
-            q = q.bind(source_id).bind(&e.time).bind(&e.method).bind(&e.path).bind(e.status).bind(&e.summary).bind(e.latency_us);
+            args.extend([source_id as &dyn ToSql, &e.time, &e.method, &e.path, &e.status, &e.summary, &e.latency_us]);
         }
-        q.execute(&mut *conn).await?;
+        conn.prepare_cached(&sql)?.execute(&args[..])?;
     }
     let mut sources: Vec<i64> = rows.iter().map(|(s, _)| *s).collect();
     sources.sort_unstable();
     sources.dedup();
+    let mut prune = conn.prepare_cached(
+        "DELETE FROM activity WHERE source_id = ?1 AND id <= (SELECT id FROM activity WHERE source_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+    )?;
     for source_id in sources {
-        sqlx::query(
-            "DELETE FROM activity WHERE source_id = ?1 AND id <= (SELECT id FROM activity WHERE source_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-        )
-        .bind(source_id)
-        .bind(ACTIVITY_RETENTION)
-        .execute(&mut *conn)
-        .await?;
+        prune.execute(params![source_id, ACTIVITY_RETENTION])?;
     }
     Ok(())
 }
@@ -121,14 +118,24 @@ impl Store {
     }
 
     /// The newest `limit` activity rows of a source, newest first.
-    pub async fn recent_activity(&self, source_id: i64, limit: i64) -> Result<Vec<ActivityEntry>> {
-        Ok(sqlx::query_as(
-            "SELECT id, time, method, path, status, summary, latency_us FROM activity
-             WHERE source_id = ? ORDER BY id DESC LIMIT ?",
-        )
-        .bind(source_id)
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await?)
+    pub fn recent_activity(&self, source_id: i64, limit: i64) -> Result<Vec<ActivityEntry>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, time, method, path, status, summary, latency_us FROM activity
+                 WHERE source_id = ? ORDER BY id DESC LIMIT ?",
+            )?;
+            let rows = stmt.query_map([source_id, limit], |r| {
+                Ok(ActivityEntry {
+                    id: r.get(0)?,
+                    time: r.get(1)?,
+                    method: r.get(2)?,
+                    path: r.get(3)?,
+                    status: r.get(4)?,
+                    summary: r.get(5)?,
+                    latency_us: r.get(6)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
     }
 }

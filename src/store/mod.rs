@@ -1,10 +1,18 @@
-//! sqlx + SQLite: the only place that holds SQL. WAL, `synchronous=FULL`, foreign keys on,
-//! migrations applied at open. Reads go through a pool; writes through the one [`Writer`].
+//! rusqlite + SQLite: the only place that holds SQL. WAL, `synchronous=FULL`, foreign keys on,
+//! migrations applied at open.
+//!
+//! Reads run on the caller's thread, on a read-only connection taken from a small pool: a read
+//! of this store is an index lookup of a few microseconds, cheaper than handing it to another
+//! thread and back. Writes go to the one [`Writer`] thread, which owns the only writing
+//! connection.
 
 mod activity;
 mod columns;
+mod connection;
 pub mod groups;
+mod migrate;
 mod query;
+mod reads;
 mod search;
 mod settings;
 mod sources;
@@ -12,15 +20,12 @@ pub mod users;
 mod writer;
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
-use std::time::Duration;
-
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::ConnectOptions;
+use std::sync::Arc;
 
 pub use activity::ActivityEntry;
 pub use groups::MemberRow;
 pub use query::{ListQuery, Page, SortOrder};
+pub use rusqlite::Connection;
 pub use sources::{NewSource, SourceCounts, SourceRow};
 pub use writer::Writer;
 
@@ -31,11 +36,11 @@ pub enum StoreError {
     #[error(transparent)]
     Scim(#[from] ScimError),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[from] rusqlite::Error),
     #[error("the database was written by a newer version of ScimDesk (it has migration {0} that this version does not know); install the newer version, or point --data-dir at another folder")]
     NewerSchema(i64),
     #[error("could not apply the database migrations: {0}")]
-    Migrate(sqlx::migrate::MigrateError),
+    Migrate(String),
     #[error("the data folder {0} cannot be used: {1}. Choose a writable folder with --data-dir or SCIMDESK_DATA_DIR")]
     DataDir(PathBuf, String),
     #[error("the write could not be committed to disk; nothing was changed")]
@@ -50,7 +55,7 @@ impl StoreError {
     /// Whether a UNIQUE index refused the write.
     pub fn is_unique_violation(&self) -> bool {
         match self {
-            StoreError::Database(sqlx::Error::Database(db)) => db.is_unique_violation(),
+            StoreError::Database(e) => connection::is_unique_violation(e),
             StoreError::Scim(e) => e.scim_type == Some(crate::scim::ScimType::Uniqueness),
             _ => false,
         }
@@ -75,12 +80,10 @@ pub const DATABASE_FILE: &str = "scimdesk.db";
 
 #[derive(Clone)]
 pub struct Store {
-    read: SqlitePool,
+    reads: Arc<reads::ReadPool>,
     writer: Writer,
     activity: activity::ActivityBuffer,
 }
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 impl Store {
     /// Open (creating if needed) the database in `data_dir` and apply migrations.
@@ -91,64 +94,37 @@ impl Store {
         let _ = std::fs::remove_file(&probe);
 
         let path = data_dir.join(DATABASE_FILE);
-        let options = SqliteConnectOptions::from_str("sqlite://")?
-            .filename(&path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // A 2xx means the change is on disk.
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            .statement_cache_capacity(256)
-            .disable_statement_logging();
-
-        let mut write_conn = options.connect().await?;
-        check_schema_version(&mut write_conn).await?;
-        MIGRATOR.run(&mut write_conn).await.map_err(StoreError::Migrate)?;
-
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
-            .min_connections(1)
-            // A ping per acquire doubles the thread hops of a read; a broken connection to a
-            // local file is not a thing that heals by reconnecting anyway.
-            .test_before_acquire(false)
-            .connect_with(options.read_only(true))
-            .await?;
-        let writer = Writer::start(write_conn);
+        let mut write_conn = connection::open(&path, connection::Access::ReadWrite)?;
+        migrate::run(&mut write_conn)?;
+        let reads = Arc::new(reads::ReadPool::new(path));
+        let writer = Writer::start(write_conn).map_err(|e| StoreError::Migrate(format!("could not start the database writer: {e}")))?;
         let activity = activity::ActivityBuffer::default();
         activity.start_flusher(writer.clone());
-        Ok(Store { read, writer, activity })
+        Ok(Store { reads, writer, activity })
     }
 
     pub fn writer(&self) -> &Writer {
         &self.writer
     }
 
-    pub fn reader(&self) -> &SqlitePool {
-        &self.read
+    /// Run a read on this thread, on a read-only connection, in one read transaction (its
+    /// statements all see the same committed state). For reads that the indexes answer; reads
+    /// that may visit every row of a source go through [`Store::read_many`].
+    pub fn read<T>(&self, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.reads.with(read)
     }
 
-    /// `PRAGMA integrity_check`: "ok" when the file is sound.
-    pub async fn integrity_check(&self) -> Result<String> {
-        Ok(sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.read).await?)
-    }
-}
-
-/// Refuse a database that has migrations this build does not know: opening it could damage it.
-async fn check_schema_version(conn: &mut sqlx::SqliteConnection) -> Result<()> {
-    let has_table: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    if has_table.is_none() {
-        return Ok(());
-    }
-    let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations").fetch_one(&mut *conn).await?;
-    let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-    match newest {
-        Some(v) if v > known => Err(StoreError::NewerSchema(v)),
-        _ => Ok(()),
+    /// [`Store::read`] for a read that may visit many rows (a scan, a search, a count): on a
+    /// multi-threaded runtime the worker first hands its other tasks on, so requests behind it
+    /// do not wait for it.
+    pub fn read_many<T>(&self, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if multi_thread {
+            tokio::task::block_in_place(|| self.reads.with(read))
+        } else {
+            self.reads.with(read)
+        }
     }
 }
 

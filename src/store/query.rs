@@ -9,8 +9,12 @@
 use serde_json::Value;
 
 use super::columns::fold;
+use rusqlite::params_from_iter;
+use rusqlite::types::ToSqlOutput;
+use rusqlite::{Connection, ToSql};
+
 use super::groups::{members_of, MemberRow};
-use super::users::{resource_from_row, StoredResource};
+use super::users::{resource_from_row, StoredResource, RESOURCE_COLUMNS};
 use super::{Result, Store};
 use crate::scim::filter::{AttrPath, CompareOp, Filter};
 use crate::scim::{ResourceKind, ENTERPRISE_USER_SCHEMA};
@@ -177,17 +181,13 @@ fn table(kind: ResourceKind) -> &'static str {
     }
 }
 
-fn bind_all<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-    params: &'q [Param],
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
-    for p in params {
-        q = match p {
-            Param::Text(s) => q.bind(s.as_str()),
-            Param::Int(i) => q.bind(*i),
-        };
+impl ToSql for Param {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        match self {
+            Param::Text(s) => s.to_sql(),
+            Param::Int(i) => i.to_sql(),
+        }
     }
-    q
 }
 
 /// A filter that needs members to be evaluated (so candidates must carry them).
@@ -203,13 +203,13 @@ impl Store {
     /// One page of a source's users or groups. `matches` evaluates the filter on a candidate
     /// (with the group's members when the filter mentions them) where the SQL is not exact;
     /// `sort_key` gives the value to sort on for attributes without a column.
-    pub async fn list(
+    pub fn list(
         &self,
         kind: ResourceKind,
         source_id: i64,
         query: &ListQuery,
-        matches: &(dyn Fn(&StoredResource, Option<&[MemberRow]>) -> bool + Sync),
-        sort_key: &(dyn Fn(&StoredResource) -> Option<String> + Sync),
+        matches: &dyn Fn(&StoredResource, Option<&[MemberRow]>) -> bool,
+        sort_key: &dyn Fn(&StoredResource) -> Option<String>,
     ) -> Result<Page> {
         let plan = query.filter.as_ref().map(|f| plan(kind, source_id, f));
         let (sql_filter, params, exact) = match &plan {
@@ -230,46 +230,45 @@ impl Store {
         let mut all_params = vec![Param::Int(source_id)];
         all_params.extend(params);
 
-        // One connection for the whole list: each acquire and release costs trips to SQLite's thread.
-        let mut conn = self.read.acquire().await?;
         if let (true, Some(column)) = (exact, column) {
-            let count_sql = format!("SELECT COUNT(*) FROM {table} WHERE {where_clause}");
-            let total: i64 = {
-                let q = bind_all(sqlx::query(&count_sql), &all_params);
-                sqlx::Row::get(&q.fetch_one(&mut *conn).await?, 0)
+            let page = |conn: &Connection| {
+                let count_sql = format!("SELECT COUNT(*) FROM {table} WHERE {where_clause}");
+                let total: i64 = conn.prepare_cached(&count_sql)?.query_row(params_from_iter(&all_params), |r| r.get(0))?;
+                let page_sql = format!(
+                    "SELECT {RESOURCE_COLUMNS} FROM {table} WHERE {where_clause}
+                     ORDER BY {column} IS NULL, {column} {direction}, rowid {direction} LIMIT ? OFFSET ?"
+                );
+                let mut page_params = all_params.clone();
+                page_params.push(Param::Int(query.count as i64));
+                page_params.push(Param::Int(query.start_index.saturating_sub(1) as i64));
+                let mut stmt = conn.prepare_cached(&page_sql)?;
+                let resources = stmt.query_map(params_from_iter(&page_params), resource_from_row)?.collect::<rusqlite::Result<_>>()?;
+                Ok(Page { total: total as usize, resources })
             };
-            let page_sql = format!(
-                "SELECT rowid, id, doc, created, last_modified, version FROM {table} WHERE {where_clause}
-                 ORDER BY {column} IS NULL, {column} {direction}, rowid {direction} LIMIT ? OFFSET ?"
-            );
-            let mut page_params = all_params.clone();
-            page_params.push(Param::Int(query.count as i64));
-            page_params.push(Param::Int(query.start_index.saturating_sub(1) as i64));
-            let rows = bind_all(sqlx::query(&page_sql), &page_params).fetch_all(&mut *conn).await?;
-            let resources = rows.iter().map(resource_from_row).collect::<Result<Vec<_>>>()?;
-            return Ok(Page { total: total as usize, resources });
+            // A filter the SQL answers exactly is an index lookup (Entra's `userName eq`); a list
+            // without one counts every resource of the source.
+            return if query.filter.is_some() { self.read(page) } else { self.read_many(page) };
         }
 
-        let candidates_sql = format!(
-            "SELECT rowid, id, doc, created, last_modified, version FROM {table} WHERE {where_clause} ORDER BY rowid"
-        );
-        let rows = bind_all(sqlx::query(&candidates_sql), &all_params).fetch_all(&mut *conn).await?;
         let with_members = kind == ResourceKind::Group && query.filter.as_ref().is_some_and(mentions_members);
-        let mut hits = Vec::new();
-        for row in &rows {
-            let resource = resource_from_row(row)?;
-            let keep = match (&query.filter, exact) {
-                (None, _) | (Some(_), true) => true,
-                (Some(_), false) if with_members => {
-                    let members = members_of(&mut *conn, resource.rowid).await?;
-                    matches(&resource, Some(&members))
+        let mut hits = self.read_many(|conn| {
+            let candidates_sql = format!("SELECT {RESOURCE_COLUMNS} FROM {table} WHERE {where_clause} ORDER BY rowid");
+            let mut stmt = conn.prepare_cached(&candidates_sql)?;
+            let mut rows = stmt.query(params_from_iter(&all_params))?;
+            let mut hits = Vec::new();
+            while let Some(row) = rows.next()? {
+                let resource = resource_from_row(row)?;
+                let keep = match (&query.filter, exact) {
+                    (None, _) | (Some(_), true) => true,
+                    (Some(_), false) if with_members => matches(&resource, Some(&members_of(conn, resource.rowid)?)),
+                    (Some(_), false) => matches(&resource, None),
+                };
+                if keep {
+                    hits.push(resource);
                 }
-                (Some(_), false) => matches(&resource, None),
-            };
-            if keep {
-                hits.push(resource);
             }
-        }
+            Ok(hits)
+        })?;
         if query.sort_by.is_some() {
             let mut keyed: Vec<(Option<String>, StoredResource)> = hits.into_iter().map(|r| (sort_key(&r), r)).collect();
             // Resources without the attribute sort last either way (RFC 7644 §3.4.2.3).
@@ -294,13 +293,18 @@ mod tests {
     use crate::scim::filter::parse_filter;
 
     /// The plan SQLite chooses for the page query of `filter`.
-    async fn query_plan(store: &Store, kind: ResourceKind, filter: &str) -> (bool, String) {
+    fn query_plan(store: &Store, kind: ResourceKind, filter: &str) -> (bool, String) {
         let plan = plan(kind, 1, &parse_filter(filter).unwrap()).expect("indexable");
         let sql = format!("EXPLAIN QUERY PLAN SELECT rowid FROM {} WHERE source_id = ? AND ({})", table(kind), plan.sql);
         let mut params = vec![Param::Int(1)];
         params.extend(plan.params);
-        let rows = bind_all(sqlx::query(&sql), &params).fetch_all(&store.read).await.unwrap();
-        let detail: Vec<String> = rows.iter().map(|r| sqlx::Row::get::<String, _>(r, "detail")).collect();
+        let detail = store
+            .read(|conn| {
+                let mut stmt = conn.prepare(&sql)?;
+                let rows = stmt.query_map(params_from_iter(&params), |r| r.get::<_, String>("detail"))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .unwrap();
         (plan.exact, detail.join(" | "))
     }
 
@@ -321,15 +325,15 @@ mod tests {
             (ResourceKind::Group, r#"members[value eq "x"]"#),
         ];
         for (kind, filter) in cases {
-            let (_, detail) = query_plan(&store, kind, filter).await;
+            let (_, detail) = query_plan(&store, kind, filter);
             assert!(!detail.contains(&format!("SCAN {}", table(kind))), "{filter} scans: {detail}");
             assert!(detail.contains("USING"), "{filter}: {detail}");
         }
         // Filters that say exactly what the SQL says are counted and paged in SQL.
         for filter in [r#"userName eq "a""#, r#"externalId eq "x" or id eq "y""#, r#"emails[value eq "a"]"#] {
-            assert!(query_plan(&store, ResourceKind::User, filter).await.0, "{filter} should be exact");
+            assert!(query_plan(&store, ResourceKind::User, filter).0, "{filter} should be exact");
         }
         // The type condition is checked on the candidates.
-        assert!(!query_plan(&store, ResourceKind::User, r#"emails[type eq "work" and value eq "a"]"#).await.0);
+        assert!(!query_plan(&store, ResourceKind::User, r#"emails[type eq "work" and value eq "a"]"#).0);
     }
 }

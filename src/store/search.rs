@@ -2,15 +2,17 @@
 //! displayName/externalId, matched anywhere in the text, paged in SQL. It reads only the small
 //! indexed columns, so it stays quick with 100,000 users.
 
+use rusqlite::params;
+
 use super::columns::fold;
 use super::query::Page;
-use super::users::resource_from_row;
+use super::users::{resource_from_row, RESOURCE_COLUMNS};
 use super::{Result, Store};
 use crate::scim::ResourceKind;
 
 impl Store {
     /// Resources whose names contain `text` (case-insensitive), in creation order.
-    pub async fn search(&self, kind: ResourceKind, source_id: i64, text: &str, offset: i64, limit: i64) -> Result<Page> {
+    pub fn search(&self, kind: ResourceKind, source_id: i64, text: &str, offset: i64, limit: i64) -> Result<Page> {
         let needle = fold(text.trim());
         let condition = match kind {
             ResourceKind::User => {
@@ -21,23 +23,18 @@ impl Store {
             ResourceKind::Group => "(instr(display_name_key, ?2) > 0 OR instr(COALESCE(external_id, ''), ?2) > 0)",
         };
         let table = if kind == ResourceKind::User { "users" } else { "groups" };
-        let filter = if needle.is_empty() { "1" } else { condition };
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE source_id = ?1 AND {filter}"))
-            .bind(source_id)
-            .bind(&needle)
-            .fetch_one(&self.read)
-            .await?;
-        let rows = sqlx::query(&format!(
-            "SELECT rowid, id, doc, created, last_modified, version FROM {table}
-             WHERE source_id = ?1 AND {filter} ORDER BY rowid LIMIT ?3 OFFSET ?4"
-        ))
-        .bind(source_id)
-        .bind(&needle)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.read)
-        .await?;
-        let resources = rows.iter().map(resource_from_row).collect::<Result<Vec<_>>>()?;
-        Ok(Page { total: total as usize, resources })
+        // No text: every resource (the condition still names ?2, so both queries take the same parameters).
+        let filter = if needle.is_empty() { "(?2 = '')" } else { condition };
+        self.read_many(|conn| {
+            let total: i64 = conn
+                .prepare_cached(&format!("SELECT COUNT(*) FROM {table} WHERE source_id = ?1 AND {filter}"))?
+                .query_row(params![source_id, needle], |r| r.get(0))?;
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {RESOURCE_COLUMNS} FROM {table}
+                 WHERE source_id = ?1 AND {filter} ORDER BY rowid LIMIT ?3 OFFSET ?4"
+            ))?;
+            let resources = stmt.query_map(params![source_id, needle, limit, offset], resource_from_row)?.collect::<rusqlite::Result<_>>()?;
+            Ok(Page { total: total as usize, resources })
+        })
     }
 }

@@ -1,10 +1,12 @@
 //! SQL for admin settings (key/value).
 
+use rusqlite::OptionalExtension;
+
 use super::{Result, Store};
 
 impl Store {
-    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?").bind(key).fetch_optional(&self.read).await?)
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        self.read(|conn| Ok(conn.prepare_cached("SELECT value FROM settings WHERE key = ?")?.query_row([key], |r| r.get(0)).optional()?))
     }
 
     /// Set (`Some`) or clear (`None`) a setting.
@@ -12,17 +14,13 @@ impl Store {
         let key = key.to_string();
         self.writer
             .write(move |conn| {
-                Box::pin(async move {
-                    match value {
-                        Some(v) => sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-                            .bind(&key)
-                            .bind(v)
-                            .execute(&mut *conn)
-                            .await?,
-                        None => sqlx::query("DELETE FROM settings WHERE key = ?").bind(&key).execute(&mut *conn).await?,
-                    };
-                    Ok(())
-                })
+                match value {
+                    Some(v) => conn
+                        .prepare_cached("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?
+                        .execute([&key, &v])?,
+                    None => conn.prepare_cached("DELETE FROM settings WHERE key = ?")?.execute([&key])?,
+                };
+                Ok(())
             })
             .await
     }

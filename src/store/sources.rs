@@ -1,12 +1,13 @@
 //! SQL for sources: the SCIM tenants, their token hashes and their counts.
 
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use serde::Serialize;
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
 
 use super::{now, Result, Store, StoreError};
 use crate::scim::ScimError;
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct SourceRow {
     pub id: i64,
     pub uid: String,
@@ -41,61 +42,68 @@ pub struct SourceCounts {
 
 const COLUMNS: &str = "id, uid, name, slug, enabled, token_hash, token_prefix, previous_token_hash, previous_token_expires, created, updated";
 
+fn source_from_row(r: &Row) -> rusqlite::Result<SourceRow> {
+    Ok(SourceRow {
+        id: r.get(0)?,
+        uid: r.get(1)?,
+        name: r.get(2)?,
+        slug: r.get(3)?,
+        enabled: r.get(4)?,
+        token_hash: r.get(5)?,
+        token_prefix: r.get(6)?,
+        previous_token_hash: r.get(7)?,
+        previous_token_expires: r.get(8)?,
+        created: r.get(9)?,
+        updated: r.get(10)?,
+    })
+}
+
+fn source_by_slug(conn: &Connection, slug: &str) -> Result<Option<SourceRow>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM sources WHERE slug = ?"))?;
+    Ok(stmt.query_row([slug], source_from_row).optional()?)
+}
+
+/// Run a one-statement change of the source `slug`; whether the source exists.
+/// `sql` takes `values`, then the slug as its last parameter.
+async fn change_source(store: &Store, slug: &str, sql: &'static str, mut values: Vec<SqlValue>) -> Result<bool> {
+    values.push(SqlValue::Text(slug.to_string()));
+    store.writer.write(move |conn| Ok(conn.prepare_cached(sql)?.execute(params_from_iter(values))? == 1)).await
+}
+
 impl Store {
-    pub async fn source_by_slug(&self, slug: &str) -> Result<Option<SourceRow>> {
-        source_by_slug(&self.read, slug).await
+    pub fn source_by_slug(&self, slug: &str) -> Result<Option<SourceRow>> {
+        self.read(|conn| source_by_slug(conn, slug))
     }
 
-    pub async fn list_sources(&self) -> Result<Vec<SourceRow>> {
-        Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM sources ORDER BY name COLLATE NOCASE, slug"))
-            .fetch_all(&self.read)
-            .await?)
+    pub fn list_sources(&self) -> Result<Vec<SourceRow>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM sources ORDER BY name COLLATE NOCASE, slug"))?;
+            let rows = stmt.query_map([], source_from_row)?.collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
     }
 
     pub async fn insert_source(&self, source: NewSource) -> Result<SourceRow> {
         self.writer
             .write(move |conn| {
-                Box::pin(async move {
-                    let ts = now();
-                    let inserted = sqlx::query(
-                        "INSERT INTO sources (uid, name, slug, enabled, token_hash, token_prefix, created, updated)
-                         VALUES (?, ?, ?, 1, ?, ?, ?, ?)",
-                    )
-                    .bind(&source.uid)
-                    .bind(&source.name)
-                    .bind(&source.slug)
-                    .bind(source.token_hash.as_slice())
-                    .bind(&source.token_prefix)
-                    .bind(&ts)
-                    .bind(&ts)
-                    .execute(&mut *conn)
-                    .await;
-                    if let Err(e) = inserted {
-                        return Err(on_unique(e, "sources.slug", || {
-                            ScimError::uniqueness(format!("a source with the slug \"{}\" already exists; choose another slug", source.slug))
-                        }));
-                    }
-                    source_by_slug_conn(conn, &source.slug).await?.ok_or(StoreError::CommitFailed)
-                })
+                let ts = now();
+                conn.prepare_cached(
+                    "INSERT INTO sources (uid, name, slug, enabled, token_hash, token_prefix, created, updated)
+                     VALUES (?, ?, ?, 1, ?, ?, ?, ?)",
+                )?
+                .execute(params![source.uid, source.name, source.slug, source.token_hash.as_slice(), source.token_prefix, ts, ts])
+                .map_err(|e| {
+                    on_unique(e, "sources.slug", || {
+                        ScimError::uniqueness(format!("a source with the slug \"{}\" already exists; choose another slug", source.slug))
+                    })
+                })?;
+                source_by_slug(conn, &source.slug)?.ok_or(StoreError::CommitFailed)
             })
             .await
     }
 
     pub async fn set_source_enabled(&self, slug: &str, enabled: bool) -> Result<bool> {
-        let slug = slug.to_string();
-        self.writer
-            .write(move |conn| {
-                Box::pin(async move {
-                    let done = sqlx::query("UPDATE sources SET enabled = ?, updated = ? WHERE slug = ?")
-                        .bind(enabled)
-                        .bind(now())
-                        .bind(&slug)
-                        .execute(&mut *conn)
-                        .await?;
-                    Ok(done.rows_affected() == 1)
-                })
-            })
-            .await
+        change_source(self, slug, "UPDATE sources SET enabled = ?, updated = ? WHERE slug = ?", vec![enabled.into(), now().into()]).await
     }
 
     /// Replace the token hash; with `previous_expires`, the old hash stays valid until then.
@@ -106,74 +114,42 @@ impl Store {
         token_prefix: String,
         previous_expires: Option<String>,
     ) -> Result<bool> {
-        let slug = slug.to_string();
-        self.writer
-            .write(move |conn| {
-                Box::pin(async move {
-                    let done = sqlx::query(
-                        "UPDATE sources SET
-                           previous_token_hash = CASE WHEN ?1 IS NULL THEN NULL ELSE token_hash END,
-                           previous_token_expires = ?1,
-                           token_hash = ?2, token_prefix = ?3, updated = ?4
-                         WHERE slug = ?5",
-                    )
-                    .bind(previous_expires)
-                    .bind(token_hash.as_slice())
-                    .bind(token_prefix)
-                    .bind(now())
-                    .bind(&slug)
-                    .execute(&mut *conn)
-                    .await?;
-                    Ok(done.rows_affected() == 1)
-                })
-            })
-            .await
+        change_source(
+            self,
+            slug,
+            "UPDATE sources SET
+               previous_token_hash = CASE WHEN ?1 IS NULL THEN NULL ELSE token_hash END,
+               previous_token_expires = ?1,
+               token_hash = ?2, token_prefix = ?3, updated = ?4
+             WHERE slug = ?5",
+            vec![previous_expires.into(), token_hash.to_vec().into(), token_prefix.into(), now().into()],
+        )
+        .await
     }
 
     /// Delete a source with its users, groups, memberships and activity (foreign keys cascade).
     pub async fn delete_source(&self, slug: &str) -> Result<bool> {
-        let slug = slug.to_string();
-        self.writer
-            .write(move |conn| {
-                Box::pin(async move {
-                    let done = sqlx::query("DELETE FROM sources WHERE slug = ?").bind(&slug).execute(&mut *conn).await?;
-                    Ok(done.rows_affected() == 1)
-                })
-            })
-            .await
+        change_source(self, slug, "DELETE FROM sources WHERE slug = ?", vec![]).await
     }
 
-    pub async fn source_counts(&self, source_id: i64) -> Result<SourceCounts> {
-        let (users, active_users): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(active), 0) FROM users WHERE source_id = ?",
-        )
-        .bind(source_id)
-        .fetch_one(&self.read)
-        .await?;
-        let (groups, memberships): (i64, i64) =
-            sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(member_count), 0) FROM groups WHERE source_id = ?")
-                .bind(source_id)
-                .fetch_one(&self.read)
-                .await?;
-        Ok(SourceCounts { users, active_users, groups, memberships })
+    pub fn source_counts(&self, source_id: i64) -> Result<SourceCounts> {
+        self.read_many(|conn| {
+            let (users, active_users) = conn
+                .prepare_cached("SELECT COUNT(*), COALESCE(SUM(active), 0) FROM users WHERE source_id = ?")?
+                .query_row([source_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let (groups, memberships) = conn
+                .prepare_cached("SELECT COUNT(*), COALESCE(SUM(member_count), 0) FROM groups WHERE source_id = ?")?
+                .query_row([source_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(SourceCounts { users, active_users, groups, memberships })
+        })
     }
-}
-
-async fn source_by_slug(pool: &SqlitePool, slug: &str) -> Result<Option<SourceRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM sources WHERE slug = ?")).bind(slug).fetch_optional(pool).await?)
-}
-
-async fn source_by_slug_conn(conn: &mut SqliteConnection, slug: &str) -> Result<Option<SourceRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM sources WHERE slug = ?")).bind(slug).fetch_optional(conn).await?)
 }
 
 /// Turn the violation of the UNIQUE index on `constraint` ("table.column") into `clash()`;
 /// other errors pass through.
-pub(super) fn on_unique(err: sqlx::Error, constraint: &str, clash: impl FnOnce() -> ScimError) -> StoreError {
-    if let sqlx::Error::Database(db) = &err {
-        if db.is_unique_violation() && db.message().contains(constraint) {
-            return StoreError::Scim(clash());
-        }
+pub(super) fn on_unique(err: rusqlite::Error, constraint: &str, clash: impl FnOnce() -> ScimError) -> StoreError {
+    if super::connection::is_unique_violation(&err) && err.to_string().contains(constraint) {
+        return StoreError::Scim(clash());
     }
     StoreError::Database(err)
 }

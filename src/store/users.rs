@@ -1,8 +1,10 @@
 //! SQL for provisioned users. Write functions take the writer's connection (they run inside a
-//! write batch); reads take any executor.
+//! write batch); reads take any connection.
 
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 use serde_json::Value;
-use sqlx::{Row, SqliteConnection};
 
 use super::columns::UserColumns;
 use super::sources::on_unique;
@@ -20,18 +22,21 @@ pub struct StoredResource {
     pub version: i64,
 }
 
-pub(super) fn parse_doc(text: &str) -> Result<Value> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("a stored document is not JSON: {e}")))
-}
+/// The columns [`resource_from_row`] reads, in its order.
+pub(super) const RESOURCE_COLUMNS: &str = "rowid, id, doc, created, last_modified, version";
 
-pub(super) fn resource_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<StoredResource> {
+/// A row of [`RESOURCE_COLUMNS`] as a resource; a document that is not JSON is reported as a
+/// conversion failure of its column.
+pub(super) fn resource_from_row(row: &Row) -> rusqlite::Result<StoredResource> {
+    let doc = serde_json::from_str(row.get_ref(2)?.as_str()?)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e)))?;
     Ok(StoredResource {
-        rowid: row.try_get("rowid")?,
-        id: row.try_get("id")?,
-        doc: parse_doc(row.try_get::<&str, _>("doc")?)?,
-        created: row.try_get("created")?,
-        last_modified: row.try_get("last_modified")?,
-        version: row.try_get("version")?,
+        rowid: row.get(0)?,
+        id: row.get(1)?,
+        doc,
+        created: row.get(3)?,
+        last_modified: row.get(4)?,
+        version: row.get(5)?,
     })
 }
 
@@ -42,27 +47,19 @@ fn user_name_clash(doc: &Value) -> ScimError {
     ))
 }
 
-pub async fn get_user<'e, E: sqlx::SqliteExecutor<'e>>(ex: E, source_id: i64, id: &str) -> Result<Option<StoredResource>> {
-    let row = sqlx::query("SELECT rowid, id, doc, created, last_modified, version FROM users WHERE source_id = ? AND id = ?")
-        .bind(source_id)
-        .bind(id)
-        .fetch_optional(ex)
-        .await?;
-    row.as_ref().map(resource_from_row).transpose()
+pub fn get_user(conn: &Connection, source_id: i64, id: &str) -> Result<Option<StoredResource>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {RESOURCE_COLUMNS} FROM users WHERE source_id = ? AND id = ?"))?;
+    Ok(stmt.query_row(params![source_id, id], resource_from_row).optional()?)
 }
 
-pub async fn user_exists(conn: &mut SqliteConnection, source_id: i64, id: &str) -> Result<bool> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT 1 FROM users WHERE source_id = ? AND id = ?")
-        .bind(source_id)
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .is_some())
+pub fn user_exists(conn: &Connection, source_id: i64, id: &str) -> Result<bool> {
+    let mut stmt = conn.prepare_cached("SELECT 1 FROM users WHERE source_id = ? AND id = ?")?;
+    Ok(stmt.exists(params![source_id, id])?)
 }
 
 /// Insert a new user; a userName already taken (any letter case) is a 409 from the UNIQUE index.
-pub async fn insert_user(conn: &mut SqliteConnection, source_id: i64, id: &str, doc: &Value) -> Result<StoredResource> {
-    match insert_users(conn, &[(source_id, id, doc)]).await {
+pub fn insert_user(conn: &Connection, source_id: i64, id: &str, doc: &Value) -> Result<StoredResource> {
+    match insert_users(conn, &[(source_id, id, doc)]) {
         Ok(mut stored) => Ok(stored.remove(0)),
         Err(e) if e.is_unique_violation() => Err(user_name_clash(doc).into()),
         Err(e) => Err(e),
@@ -72,7 +69,7 @@ pub async fn insert_user(conn: &mut SqliteConnection, source_id: i64, id: &str, 
 /// Insert several new users with one statement (and their emails with one more). A userName
 /// clash fails the whole statement (see [`StoreError::is_unique_violation`]); the caller then
 /// inserts them one by one. Returns them in the order given.
-pub async fn insert_users(conn: &mut SqliteConnection, rows: &[(i64, &str, &Value)]) -> Result<Vec<StoredResource>> {
+pub fn insert_users(conn: &Connection, rows: &[(i64, &str, &Value)]) -> Result<Vec<StoredResource>> {
     let ts = now();
     let cols: Vec<UserColumns> = rows.iter().map(|(_, _, doc)| UserColumns::from_doc(doc)).collect();
     let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"; rows.len()].join(", ");
@@ -80,23 +77,27 @@ pub async fn insert_users(conn: &mut SqliteConnection, rows: &[(i64, &str, &Valu
         "INSERT INTO users (id, source_id, user_name_key, external_id, display_name, display_name_key, active, manager_id, doc, created, last_modified, version)
          VALUES {values} RETURNING rowid, id"
     );
-    let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
-    for ((source_id, id, doc), c) in rows.iter().zip(&cols) {
-        q = q
-            .bind(*id)
-            .bind(*source_id)
-            .bind(&c.user_name_key)
-            .bind(&c.external_id)
-            .bind(&c.display_name)
-            .bind(&c.display_name_key)
-            .bind(c.active)
-            .bind(&c.manager_id)
-            .bind(doc.to_string())
-            .bind(&ts)
-            .bind(&ts);
+    let docs: Vec<String> = rows.iter().map(|(_, _, doc)| doc.to_string()).collect();
+    let mut args: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * 11);
+    for (((source_id, id, _), c), doc) in rows.iter().zip(&cols).zip(&docs) {
+        args.extend([
+            id as &dyn ToSql,
+            source_id,
+            &c.user_name_key,
+            &c.external_id,
+            &c.display_name,
+            &c.display_name_key,
+            &c.active,
+            &c.manager_id,
+            doc,
+            &ts,
+            &ts,
+        ]);
     }
     // RETURNING gives no order guarantee: match rows by id.
-    let returned: std::collections::HashMap<String, i64> = q.fetch_all(&mut *conn).await?.into_iter().map(|(rowid, id)| (id, rowid)).collect();
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let returned: HashMap<String, i64> =
+        stmt.query_map(&args[..], |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?)))?.collect::<rusqlite::Result<_>>()?;
     let mut emails = Vec::new();
     let mut stored = Vec::with_capacity(rows.len());
     for ((source_id, id, doc), c) in rows.iter().zip(&cols) {
@@ -105,56 +106,49 @@ pub async fn insert_users(conn: &mut SqliteConnection, rows: &[(i64, &str, &Valu
         stored.push(StoredResource { rowid, id: id.to_string(), doc: (*doc).clone(), created: ts.clone(), last_modified: ts.clone(), version: 1 });
     }
     if !emails.is_empty() {
-        sqlx::query(
+        conn.prepare_cached(
             "INSERT OR IGNORE INTO user_emails (user_rowid, source_id, value_key)
              SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)",
-        )
-        .bind(Value::Array(emails).to_string())
-        .execute(&mut *conn)
-        .await?;
+        )?
+        .execute([Value::Array(emails).to_string()])?;
     }
     Ok(stored)
 }
 
-async fn insert_emails(conn: &mut SqliteConnection, rowid: i64, source_id: i64, keys: &[String]) -> Result<()> {
+fn insert_emails(conn: &Connection, rowid: i64, source_id: i64, keys: &[String]) -> Result<()> {
     if keys.is_empty() {
         return Ok(());
     }
-    // One statement for all of a user's emails: each statement is a trip to SQLite's thread.
-    sqlx::query("INSERT OR IGNORE INTO user_emails (user_rowid, source_id, value_key) SELECT ?, ?, value FROM json_each(?)")
-        .bind(rowid)
-        .bind(source_id)
-        .bind(serde_json::to_string(keys).expect("strings serialise"))
-        .execute(&mut *conn)
-        .await?;
+    conn.prepare_cached("INSERT OR IGNORE INTO user_emails (user_rowid, source_id, value_key) SELECT ?, ?, value FROM json_each(?)")?
+        .execute(params![rowid, source_id, serde_json::to_string(keys).expect("strings serialise")])?;
     Ok(())
 }
 
 /// Store a changed document for an existing user and bump its version.
-pub async fn update_user(conn: &mut SqliteConnection, source_id: i64, current: &StoredResource, doc: &Value) -> Result<StoredResource> {
+pub fn update_user(conn: &Connection, source_id: i64, current: &StoredResource, doc: &Value) -> Result<StoredResource> {
     let cols = UserColumns::from_doc(doc);
     let ts = now();
     let version = current.version + 1;
-    sqlx::query(
+    conn.prepare_cached(
         "UPDATE users SET user_name_key = ?, external_id = ?, display_name = ?, display_name_key = ?, active = ?,
            manager_id = ?, doc = ?, last_modified = ?, version = ? WHERE rowid = ?",
-    )
-    .bind(&cols.user_name_key)
-    .bind(&cols.external_id)
-    .bind(&cols.display_name)
-    .bind(&cols.display_name_key)
-    .bind(cols.active)
-    .bind(&cols.manager_id)
-    .bind(doc.to_string())
-    .bind(&ts)
-    .bind(version)
-    .bind(current.rowid)
-    .execute(&mut *conn)
-    .await
+    )?
+    .execute(params![
+        cols.user_name_key,
+        cols.external_id,
+        cols.display_name,
+        cols.display_name_key,
+        cols.active,
+        cols.manager_id,
+        doc.to_string(),
+        ts,
+        version,
+        current.rowid
+    ])
     .map_err(|e| on_unique(e, "users.user_name_key", || user_name_clash(doc)))?;
     if UserColumns::from_doc(&current.doc).email_keys != cols.email_keys {
-        sqlx::query("DELETE FROM user_emails WHERE user_rowid = ?").bind(current.rowid).execute(&mut *conn).await?;
-        insert_emails(conn, current.rowid, source_id, &cols.email_keys).await?;
+        conn.prepare_cached("DELETE FROM user_emails WHERE user_rowid = ?")?.execute([current.rowid])?;
+        insert_emails(conn, current.rowid, source_id, &cols.email_keys)?;
     }
     Ok(StoredResource {
         rowid: current.rowid,
@@ -167,9 +161,9 @@ pub async fn update_user(conn: &mut SqliteConnection, source_id: i64, current: &
 }
 
 /// Delete a user and its group memberships. Returns the deleted user, if it existed.
-pub async fn delete_user(conn: &mut SqliteConnection, source_id: i64, id: &str) -> Result<Option<StoredResource>> {
-    let Some(user) = get_user(&mut *conn, source_id, id).await? else { return Ok(None) };
-    super::groups::remove_member_everywhere(conn, source_id, id).await?;
-    sqlx::query("DELETE FROM users WHERE rowid = ?").bind(user.rowid).execute(&mut *conn).await?;
+pub fn delete_user(conn: &Connection, source_id: i64, id: &str) -> Result<Option<StoredResource>> {
+    let Some(user) = get_user(conn, source_id, id)? else { return Ok(None) };
+    super::groups::remove_member_everywhere(conn, source_id, id)?;
+    conn.prepare_cached("DELETE FROM users WHERE rowid = ?")?.execute([user.rowid])?;
     Ok(Some(user))
 }

@@ -1,0 +1,50 @@
+//! The read-only connections: taken by a read for its duration, then put back.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use rusqlite::Connection;
+
+use super::connection::{self, Access};
+use super::Result;
+
+/// Idle read connections kept open; more are opened when more reads run at once, and closed
+/// when they come back to a full pool.
+const MAX_IDLE: usize = 8;
+
+pub(super) struct ReadPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReadPool {
+    pub(super) fn new(path: PathBuf) -> Self {
+        ReadPool { path, idle: Mutex::new(Vec::with_capacity(MAX_IDLE)) }
+    }
+
+    /// Run `read` on an idle connection (or a new one), in one read transaction.
+    pub(super) fn with<T>(&self, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let idle = self.idle.lock().expect("read pool").pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => connection::open(&self.path, Access::ReadOnly)?,
+        };
+        let result = in_read_transaction(&conn, read);
+        let mut idle = self.idle.lock().expect("read pool");
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
+        result
+    }
+}
+
+/// Run `read` inside one read transaction, so that all its statements see the same committed
+/// state (a list's count and its page).
+fn in_read_transaction<T>(conn: &Connection, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    connection::exec(conn, "BEGIN")?;
+    let result = read(conn);
+    // A read changes nothing: ending it can only fail if the connection is broken, and then
+    // the next read on it reports that.
+    let _ = connection::exec(conn, "COMMIT");
+    result
+}
