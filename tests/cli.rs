@@ -118,10 +118,11 @@ async fn a_database_from_a_newer_version_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     assert!(cli(dir.path(), &["source", "create", "Entra", "--slug", "entra"]).0);
     let db = dir.path().join("scimdesk.db");
-    rusqlite::Connection::open(&db)
-        .unwrap()
-        .execute("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99990101000000, 'from the future', 1, x'00', 0)", [])
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let known: i64 = conn.query_row("SELECT COUNT(*) FROM _sqlx_migrations", [], |r| r.get(0)).unwrap();
+    conn.execute("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99990101000000, 'from the future', 1, x'00', 0)", [])
         .unwrap();
+    drop(conn);
     let (ok, _, err) = cli(dir.path(), &["source", "list"]);
     assert!(!ok);
     assert!(err.contains("newer version of ScimDesk"), "{err}");
@@ -133,5 +134,5 @@ async fn a_database_from_a_newer_version_is_refused_untouched() {
     let sources = scalar("SELECT COUNT(*) FROM sources");
     let newest = scalar("SELECT MAX(version) FROM _sqlx_migrations");
     let migrations = scalar("SELECT COUNT(*) FROM _sqlx_migrations");
-    assert_eq!((sources, newest, migrations), (1, 99990101000000, 2));
+    assert_eq!((sources, newest, migrations), (1, 99990101000000, known + 1));
 }

@@ -107,9 +107,10 @@ async fn a_trace_logged_session_leaves_the_token_nowhere() {
 
     // Activity rows are written behind the answers: wait for the refusals to land.
     let db = dir.path().join("scimdesk.db");
+    let log = dir.path().join("activity.db");
     let mut rows = Vec::new();
     for _ in 0..100 {
-        rows = activity_rows(&db);
+        rows = activity_rows(&log);
         if rows.iter().filter(|r| r.2 == 401).count() >= 2 {
             break;
         }
@@ -142,9 +143,10 @@ async fn a_trace_logged_session_leaves_the_token_nowhere() {
         }
     }
 
-    // The raw bytes of the database, its WAL and shared memory: no token, in any form we send it.
-    for suffix in ["", "-wal", "-shm"] {
-        let path = PathBuf::from(format!("{}{suffix}", db.display()));
+    // The raw bytes of the database and the activity log, their WALs and shared memory: no
+    // token, in any form we send it.
+    for (file, suffix) in [&db, &log].into_iter().flat_map(|f| ["", "-wal", "-shm"].map(|s| (f, s))) {
+        let path = PathBuf::from(format!("{}{suffix}", file.display()));
         let Ok(bytes) = std::fs::read(&path) else { continue };
         for secret in [token.as_str(), hex, wrong.as_str()] {
             assert!(!contains(&bytes, secret), "{} holds a token", path.display());

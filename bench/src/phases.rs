@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::client::{extract_id, run_phase, Call, Extract, Load, PhaseStats, Target};
 use crate::entra;
+use crate::process::Memory;
 
 /// How big the scenario is.
 #[derive(Clone, Debug)]
@@ -47,8 +48,8 @@ pub struct RunResults {
     /// Users created and the time phase 1 took.
     pub seeded: Option<(u64, Duration)>,
     /// Server VmRSS and VmHWM after seeding, in bytes.
-    pub memory_after_seed: Option<(u64, u64)>,
-    pub memory_at_end: Option<(u64, u64)>,
+    pub memory_after_seed: Option<Memory>,
+    pub memory_at_end: Option<Memory>,
     pub notes: Vec<String>,
 }
 
@@ -124,7 +125,7 @@ impl Runner<'_> {
         }
     }
 
-    fn memory(&self) -> Option<(u64, u64)> {
+    fn memory(&self) -> Option<Memory> {
         self.targets.scim.pid.and_then(crate::process::memory)
     }
 }

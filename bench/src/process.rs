@@ -203,15 +203,29 @@ fn stop(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// Resident and peak resident memory of a process, in bytes (Linux /proc), if readable.
-pub fn memory(pid: u32) -> Option<(u64, u64)> {
+/// A process's memory, in bytes (Linux /proc/PID/status).
+#[derive(Debug, Clone, Copy)]
+pub struct Memory {
+    /// VmRSS: everything resident, the figure the target is checked against.
+    pub rss: u64,
+    /// VmHWM: the peak of VmRSS.
+    pub peak: u64,
+    /// RssAnon: the process's own memory (heap, stacks).
+    pub anon: u64,
+    /// RssFile: resident pages of mapped files (the binary, the memory-mapped database),
+    /// which are the kernel's page cache.
+    pub file: u64,
+}
+
+/// The memory of a process, if readable.
+pub fn memory(pid: u32) -> Option<Memory> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let field = |name: &str| -> Option<u64> {
         let line = status.lines().find(|l| l.starts_with(name))?;
         let kb: u64 = line[name.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
         Some(kb * 1024)
     };
-    Some((field("VmRSS:")?, field("VmHWM:")?))
+    Some(Memory { rss: field("VmRSS:")?, peak: field("VmHWM:")?, anon: field("RssAnon:")?, file: field("RssFile:")? })
 }
 
 /// CPU time (user + system) a process has used so far (Linux /proc), if readable.

@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use crate::phases::RunResults;
+use crate::process::Memory;
 
 /// One target of the issue and whether this run met it (`None`: not measured in this run).
 pub struct Verdict {
@@ -49,7 +50,7 @@ pub fn verdicts(res: &RunResults, users: u64) -> Vec<Verdict> {
         _ => (None, "not measured".into()),
     };
     out.push(Verdict { target: "member add p99, big group <= 2x small groups".into(), measured, pass });
-    let rss = res.memory_after_seed.map(|(rss, _)| rss as f64 / MIB);
+    let rss = res.memory_after_seed.map(|m| m.rss as f64 / MIB);
     out.push(Verdict {
         target: format!("server RSS after seeding {users} users <= {RSS_LIMIT_MIB:.0} MiB"),
         measured: rss.map_or("not measured (no server pid)".into(), |m| format!("{m:.1} MiB")),
@@ -106,8 +107,16 @@ pub fn print(res: &RunResults, verdicts: &[Verdict], connections: usize, load_be
     if let Some((n, t)) = res.seeded {
         println!("Time to seed {n} users: {:.1} s ({:.0} users/s)", t.as_secs_f64(), n as f64 / t.as_secs_f64().max(1e-9));
     }
-    let mem = |m: Option<(u64, u64)>| {
-        m.map_or("not measured".to_string(), |(rss, hwm)| format!("VmRSS {:.1} MiB (peak VmHWM {:.1} MiB)", rss as f64 / MIB, hwm as f64 / MIB))
+    let mem = |m: Option<Memory>| {
+        m.map_or("not measured".to_string(), |m: Memory| {
+            format!(
+                "VmRSS {:.1} MiB = RssAnon {:.1} MiB (own memory) + RssFile {:.1} MiB (mapped files); peak VmHWM {:.1} MiB",
+                m.rss as f64 / MIB,
+                m.anon as f64 / MIB,
+                m.file as f64 / MIB,
+                m.peak as f64 / MIB
+            )
+        })
     };
     println!("Server memory after seeding: {}", mem(res.memory_after_seed));
     println!("Server memory at the end:    {}", mem(res.memory_at_end));
@@ -166,8 +175,10 @@ pub fn to_json(res: &RunResults, verdicts: &[Verdict]) -> serde_json::Value {
         "phases": phases,
         "seeded_users": res.seeded.map(|(n, _)| n),
         "seed_seconds": res.seeded.map(|(_, t)| t.as_secs_f64()),
-        "rss_after_seed_bytes": res.memory_after_seed.map(|(rss, _)| rss),
-        "rss_at_end_bytes": res.memory_at_end.map(|(rss, _)| rss),
+        "rss_after_seed_bytes": res.memory_after_seed.map(|m| m.rss),
+        "rss_at_end_bytes": res.memory_at_end.map(|m| m.rss),
+        "rss_anon_at_end_bytes": res.memory_at_end.map(|m| m.anon),
+        "rss_file_at_end_bytes": res.memory_at_end.map(|m| m.file),
         "notes": res.notes,
         "targets": verdicts.iter().map(|v| json!({"target": v.target, "measured": v.measured, "pass": v.pass})).collect::<Vec<_>>(),
     })

@@ -17,13 +17,10 @@ pub async fn all(engine: &Engine, slug: &str, kind: ResourceKind, filter: Option
             count: Some(1000),
             ..Default::default()
         };
-        let page = engine
-            .directory()
-            .list(&source, kind, &req)
-            .await
-            .map_err(|e| EngineError::InvalidInput(e.detail))?
-            .body
-            .unwrap_or_default();
+        let page = match engine.directory().list(&source, kind, &req).await.map_err(|e| EngineError::InvalidInput(e.detail))?.body {
+            Some(body) => body.into_value().map_err(|e| EngineError::InvalidInput(e.detail))?,
+            None => Value::Null,
+        };
         let resources = page["Resources"].as_array().cloned().unwrap_or_default();
         let total = page["totalResults"].as_u64().unwrap_or(0) as usize;
         let done = resources.is_empty();

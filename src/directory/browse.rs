@@ -30,7 +30,12 @@ impl Directory {
     pub async fn search(&self, source: &SourceRef, kind: ResourceKind, text: &str, offset: usize, limit: usize) -> Result<SearchPage, ScimError> {
         let limit = limit.clamp(1, 1000);
         let page = self.store.search(kind, source.id, text, offset as i64, limit as i64).map_err(scim_err)?;
-        let resources = page.resources.iter().map(|r| render(kind, r, &source.base_url, None)).collect();
+        let resources = page
+            .resources
+            .into_iter()
+            .map(|r| Ok(render(kind, &r.parse()?, &source.base_url, None)))
+            .collect::<Result<_, crate::store::StoreError>>()
+            .map_err(scim_err)?;
         Ok(SearchPage { total: page.total, offset, resources })
     }
 

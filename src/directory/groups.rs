@@ -113,17 +113,21 @@ impl Directory {
 
     /// The group, with its members unless `with_members` is false (they are then not read).
     pub async fn get_group(&self, source: &SourceRef, id: &str, with_members: bool) -> Result<(StoredResource, Value), ScimError> {
-        let stored = self
+        // The group and its members as of one moment.
+        let (stored, members) = self
             .store
-            .read(|conn| store_groups::get_group(conn, source.id, id))
+            .snapshot(|conn| {
+                let Some(group) = store_groups::get_group(conn, source.id, id)? else { return Ok(None) };
+                let members = if with_members { Some(store_groups::members_of(conn, group.rowid)?) } else { None };
+                Ok(Some((group, members)))
+            })
             .map_err(scim_err)?
             .ok_or_else(|| not_found("group", id))?;
-        let members = if with_members { Some(self.members(&stored).await?) } else { None };
         let body = render(GROUP, &stored, &source.base_url, members.as_deref());
         Ok((stored, body))
     }
 
-    pub(super) async fn members(&self, group: &StoredResource) -> Result<Vec<MemberRow>, ScimError> {
+    pub(super) fn members(&self, group: &StoredResource) -> Result<Vec<MemberRow>, ScimError> {
         self.store.read(|conn| store_groups::members_of(conn, group.rowid)).map_err(scim_err)
     }
 

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{render, scim_err, Directory, Outcome, SourceRef};
+use super::{render, render_text, scim_err, Body, Directory, Outcome, SourceRef};
 use crate::scim::discovery::MAX_PAGE_SIZE;
 use crate::scim::filter::{parse_filter, AttrPath};
 use crate::scim::{resource, ResourceKind, ScimError, LIST_RESPONSE_SCHEMA};
@@ -91,27 +91,40 @@ impl Directory {
         let page = self.store.list(kind, source.id, &query, &matches, &sort_key).map_err(scim_err)?;
 
         let with_members = kind == ResourceKind::Group && resource::wants_members(&attributes, &excluded);
-        let mut resources = Vec::with_capacity(page.resources.len());
-        for stored in &page.resources {
-            let members = if with_members { Some(self.members(stored).await?) } else { None };
-            let full = render(kind, stored, &source.base_url, members.as_deref());
+        let shown = page.resources.len();
+        let summary = match &req.filter {
+            Some(f) => format!("listed {} ({shown} of {} matching {f})", kind.endpoint(), page.total),
+            None => format!("listed {} ({shown} of {})", kind.endpoint(), page.total),
+        };
+        let envelope = |resources| {
+            json!({
+                "schemas": [LIST_RESPONSE_SCHEMA],
+                "totalResults": page.total,
+                "startIndex": start_index,
+                "itemsPerPage": shown,
+                "Resources": resources,
+            })
+        };
+        if resource::selects_all_stored(kind, &attributes, &excluded) && !with_members {
+            // Each resource's stored text goes out as it is, inside the envelope's text.
+            let mut text = envelope(Value::Array(vec![])).to_string();
+            text.truncate(text.len() - "]}".len());
+            for (n, stored) in page.resources.iter().enumerate() {
+                if n > 0 {
+                    text.push(',');
+                }
+                text.push_str(&render_text(kind, stored, &source.base_url).map_err(scim_err)?);
+            }
+            text.push_str("]}");
+            return Ok(Outcome::read(Some(Body::Text(text)), None, summary));
+        }
+        let mut resources = Vec::with_capacity(shown);
+        for stored in page.resources {
+            let stored = stored.parse().map_err(scim_err)?;
+            let members = if with_members { Some(self.members(&stored)?) } else { None };
+            let full = render(kind, &stored, &source.base_url, members.as_deref());
             resources.push(resource::project(full, kind, &attributes, &excluded));
         }
-        let body = json!({
-            "schemas": [LIST_RESPONSE_SCHEMA],
-            "totalResults": page.total,
-            "startIndex": start_index,
-            "itemsPerPage": resources.len(),
-            "Resources": resources,
-        });
-        let summary = match &req.filter {
-            Some(f) => format!("listed {} ({} of {} matching {f})", kind.endpoint(), resources_len(&body), page.total),
-            None => format!("listed {} ({} of {})", kind.endpoint(), resources_len(&body), page.total),
-        };
-        Ok(Outcome::read(Some(body), None, summary))
+        Ok(Outcome::read(Some(Body::Document(envelope(Value::Array(resources)))), None, summary))
     }
-}
-
-fn resources_len(body: &Value) -> usize {
-    body["Resources"].as_array().map_or(0, Vec::len)
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 pub use browse::{GroupRef, SearchPage};
 pub use list::{selection, ListRequest, DEFAULT_PAGE_SIZE};
-pub use render::{etag, render};
+pub use render::{etag, render, render_text};
 
 use crate::events::Change;
 use crate::scim::{ResourceKind, ScimError};
@@ -29,11 +29,31 @@ pub struct SourceRef {
     pub base_url: String,
 }
 
+/// The body of an answer: a document to serialise, or JSON text made without one.
+#[derive(Debug, Clone)]
+pub enum Body {
+    Document(Value),
+    Text(String),
+}
+
+impl Body {
+    /// The body as a document (parsing it if it is text).
+    pub fn into_value(self) -> Result<Value, ScimError> {
+        match self {
+            Body::Document(v) => Ok(v),
+            Body::Text(t) => serde_json::from_str(&t).map_err(|e| {
+                tracing::error!(error = %e, "an answer made as text is not JSON");
+                ScimError::internal()
+            }),
+        }
+    }
+}
+
 /// The answer to a SCIM request and what it changed.
 #[derive(Debug, Clone)]
 pub struct Outcome {
     /// The resource or list to return; `None` for 204.
-    pub body: Option<Value>,
+    pub body: Option<Body>,
     /// `meta.version` of the single resource returned or changed, for the `ETag` header.
     pub version: Option<i64>,
     /// Set on 201: the new resource's location.
@@ -46,14 +66,14 @@ pub struct Outcome {
 
 impl Outcome {
     /// A read: `body` to return (`None`: nothing to send).
-    pub fn read(body: Option<Value>, version: Option<i64>, summary: String) -> Self {
+    pub fn read(body: Option<Body>, version: Option<i64>, summary: String) -> Self {
         Outcome { body, version, location: None, created: false, change: Change::Read, resource_id: None, summary }
     }
 
     /// A change to an existing resource (`body` `None` answers 204).
     fn changed(change: Change, stored: &StoredResource, body: Option<Value>, summary: String) -> Self {
         Outcome {
-            body,
+            body: body.map(Body::Document),
             version: Some(stored.version),
             location: None,
             created: false,
@@ -67,7 +87,7 @@ impl Outcome {
     fn created(change: Change, stored: &StoredResource, body: Value, summary: String) -> Self {
         Outcome {
             location: body["meta"]["location"].as_str().map(str::to_string),
-            body: Some(body),
+            body: Some(Body::Document(body)),
             version: Some(stored.version),
             created: true,
             change,

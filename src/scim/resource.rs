@@ -141,20 +141,22 @@ pub fn project(
     projection::project(resource, kind, attributes, excluded)
 }
 
+fn is_members(path: &AttrPath) -> bool {
+    path.name.eq_ignore_ascii_case("members") && path.uri.as_deref().is_none_or(|uri| uri.eq_ignore_ascii_case(GROUP_SCHEMA))
+}
+
 /// Whether `excludedAttributes`/`attributes` leave `members` out, so the store need not read them.
 pub fn wants_members(attributes: &[AttrPath], excluded: &[AttrPath]) -> bool {
-    let is_members = |path: &AttrPath| {
-        path.name.eq_ignore_ascii_case("members")
-            && path
-                .uri
-                .as_deref()
-                .is_none_or(|uri| uri.eq_ignore_ascii_case(GROUP_SCHEMA))
-    };
-    if excluded
-        .iter()
-        .any(|path| is_members(path) && path.sub.is_none())
-    {
+    if excluded.iter().any(|path| is_members(path) && path.sub.is_none()) {
         return false;
     }
     attributes.is_empty() || attributes.iter().any(is_members)
+}
+
+/// Whether [`project`] would return a stored resource rendered without members as it is: no
+/// `attributes`, and nothing excluded but a group's `members`. (Stored documents hold no
+/// `returned: never` or `request` attributes: normalisation drops `password`.) Such reads can
+/// answer with the stored JSON text.
+pub fn selects_all_stored(kind: ResourceKind, attributes: &[AttrPath], excluded: &[AttrPath]) -> bool {
+    attributes.is_empty() && excluded.iter().all(|path| kind == ResourceKind::Group && is_members(path) && path.sub.is_none())
 }

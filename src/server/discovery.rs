@@ -8,12 +8,12 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::resources::handle;
-use crate::directory::Outcome;
+use crate::directory::{Body, Outcome};
 use crate::scim::{discovery, ScimError};
 use crate::Engine;
 
 fn document(body: Value, what: &str) -> Outcome {
-    Outcome::read(Some(body), None, format!("read {what}"))
+    Outcome::read(Some(Body::Document(body)), None, format!("read {what}"))
 }
 
 pub async fn service_provider_config(State(engine): State<Arc<Engine>>, Path(slug): Path<String>, headers: HeaderMap) -> Response {

@@ -10,7 +10,7 @@ use axum::response::Response;
 
 use super::request::{list_request, not_modified, parse_query, precondition, query_param, read_json};
 use super::response::{outcome_response, refused};
-use crate::directory::{Outcome, SourceRef};
+use crate::directory::{Body as DirectoryBody, Outcome, SourceRef};
 use crate::scim::{resource, ResourceKind, ScimError};
 use crate::Engine;
 
@@ -91,15 +91,21 @@ pub async fn get(
             query_param(&params, "attributes").as_deref(),
             query_param(&params, "excludedAttributes").as_deref(),
         )?;
+        let summary = format!("read {} {id}", kind.as_str().to_lowercase());
+        if kind == ResourceKind::User && resource::selects_all_stored(kind, &attributes, &excluded) {
+            // Entra's read: the stored text answers as it is.
+            let (stored, text) = e.directory().get_user_text(&source, &id)?;
+            let body = (!not_modified(&h, stored.version)).then_some(DirectoryBody::Text(text));
+            return Ok(Outcome { resource_id: Some(stored.id), ..Outcome::read(body, Some(stored.version), summary) });
+        }
         let (stored, full) = match kind {
             ResourceKind::User => e.directory().get_user(&source, &id).await?,
             ResourceKind::Group => {
                 e.directory().get_group(&source, &id, resource::wants_members(&attributes, &excluded)).await?
             }
         };
-        let summary = format!("read {} {id}", kind.as_str().to_lowercase());
         // A cached copy that is still current: no body. Recorded as the read it is.
-        let body = (!not_modified(&h, stored.version)).then(|| resource::project(full, kind, &attributes, &excluded));
+        let body = (!not_modified(&h, stored.version)).then(|| DirectoryBody::Document(resource::project(full, kind, &attributes, &excluded)));
         Ok(Outcome { resource_id: Some(stored.id), ..Outcome::read(body, Some(stored.version), summary) })
     })
     .await;
@@ -179,7 +185,7 @@ async fn with_group_body(
     let (attributes, excluded) = crate::directory::selection(kind, attributes.as_deref(), excluded.as_deref())?;
     let (stored, full) = engine.directory().get_group(source, id, resource::wants_members(&attributes, &excluded)).await?;
     outcome.version = Some(stored.version);
-    outcome.body = Some(resource::project(full, kind, &attributes, &excluded));
+    outcome.body = Some(DirectoryBody::Document(resource::project(full, kind, &attributes, &excluded)));
     Ok(outcome)
 }
 

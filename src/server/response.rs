@@ -5,7 +5,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::directory::{etag, Outcome};
+use crate::directory::{etag, Body, Outcome};
 use crate::events::Change;
 use crate::scim::ScimError;
 
@@ -22,7 +22,12 @@ pub struct RequestRecord {
 }
 
 pub fn json_response(status: StatusCode, body: &Value) -> Response {
-    let mut resp = (status, body.to_string()).into_response();
+    text_response(status, body.to_string())
+}
+
+/// An answer whose body is JSON text already.
+fn text_response(status: StatusCode, json: String) -> Response {
+    let mut resp = (status, json).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
     resp
 }
@@ -57,8 +62,9 @@ pub fn outcome_response(outcome: Outcome, source_id: i64, slug: &str) -> Respons
     } else {
         StatusCode::NO_CONTENT
     };
-    let mut resp = match &outcome.body {
-        Some(body) => json_response(status, body),
+    let mut resp = match outcome.body {
+        Some(Body::Document(body)) => json_response(status, &body),
+        Some(Body::Text(json)) => text_response(status, json),
         None => {
             let mut r = status.into_response();
             r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));

@@ -3,14 +3,62 @@
 //! Requests do not write their rows themselves: rows are buffered in memory and a flusher writes
 //! each batch as a few multi-row INSERTs every [`FLUSH_INTERVAL`], so reads stay reads and the
 //! writer spends its time on the directory.
+//!
+//! The log lives in its own file, [`ACTIVITY_FILE`], attached to every connection as `log`. A
+//! commit that only adds log rows leaves the directory's file as it was, so the readers of the
+//! directory keep their page caches (SQLite drops a reader's cache whenever its file changed;
+//! with the log in the same file that was every 100 ms under load). The log is written with
+//! `synchronous=NORMAL`: a power cut may lose its last rows, never a directory change.
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::{params, Connection, ToSql};
 use serde::Serialize;
 
-use super::{Result, Store, Writer};
+use super::connection::Access;
+use super::{Result, Store, StoreError, Writer};
+
+/// The activity log's file, next to the directory's.
+pub const ACTIVITY_FILE: &str = "activity.db";
+
+/// The log's schema; `user_version` says which one a file has.
+const LOG_SCHEMA_VERSION: i64 = 1;
+const LOG_SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS log.activity (
+        id         INTEGER PRIMARY KEY,
+        source_id  INTEGER NOT NULL,
+        time       TEXT NOT NULL,
+        method     TEXT NOT NULL,
+        path       TEXT NOT NULL,
+        status     INTEGER NOT NULL,
+        -- What changed, in the admin's words (\"created user alice@contoso.com\"), or why refused.
+        summary    TEXT NOT NULL,
+        latency_us INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS log.activity_source ON activity(source_id, id);
+";
+
+/// Attach the log file as `log` (the writer creates it and its schema; readers only read it).
+pub(super) fn attach_log(conn: &Connection, path: &Path, access: Access) -> Result<()> {
+    let name = path.to_str().ok_or_else(|| StoreError::DataDir(path.to_path_buf(), "the path is not valid UTF-8".into()))?;
+    conn.execute("ATTACH DATABASE ?1 AS log", [name])?;
+    if access == Access::ReadWrite {
+        let mode: String = conn.query_row("PRAGMA log.journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Corrupt(format!("the activity log refused WAL mode (it is in {mode} mode)")));
+        }
+        conn.pragma_update(Some("log"), "synchronous", "NORMAL")?;
+        let version: i64 = conn.query_row("PRAGMA log.user_version", [], |r| r.get(0))?;
+        if version > LOG_SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema(version));
+        }
+        conn.execute_batch(LOG_SCHEMA)?;
+        conn.pragma_update(Some("log"), "user_version", LOG_SCHEMA_VERSION)?;
+    }
+    Ok(())
+}
 
 /// Rows kept per source; older ones are pruned as new ones arrive.
 pub const ACTIVITY_RETENTION: i64 = 10_000;
@@ -85,8 +133,8 @@ fn insert_rows(conn: &Connection, rows: &[(i64, ActivityEntry)]) -> Result<()> {
         // Rows of a source deleted meanwhile are left out rather than failing the batch.
         let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let sql = format!(
-            "INSERT INTO activity (source_id, time, method, path, status, summary, latency_us)
-             SELECT * FROM (VALUES {values}) AS v WHERE v.column1 IN (SELECT id FROM sources)"
+            "INSERT INTO log.activity (source_id, time, method, path, status, summary, latency_us)
+             SELECT * FROM (VALUES {values}) AS v WHERE v.column1 IN (SELECT id FROM main.sources)"
         );
         let mut args: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 7);
         for (source_id, e) in chunk {
@@ -98,11 +146,17 @@ fn insert_rows(conn: &Connection, rows: &[(i64, ActivityEntry)]) -> Result<()> {
     sources.sort_unstable();
     sources.dedup();
     let mut prune = conn.prepare_cached(
-        "DELETE FROM activity WHERE source_id = ?1 AND id <= (SELECT id FROM activity WHERE source_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+        "DELETE FROM log.activity WHERE source_id = ?1 AND id <= (SELECT id FROM log.activity WHERE source_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
     )?;
     for source_id in sources {
         prune.execute(params![source_id, ACTIVITY_RETENTION])?;
     }
+    Ok(())
+}
+
+/// Forget the log rows of a deleted source (in the write that deletes it).
+pub(super) fn delete_source_rows(conn: &Connection, source_id: i64) -> Result<()> {
+    conn.prepare_cached("DELETE FROM log.activity WHERE source_id = ?")?.execute([source_id])?;
     Ok(())
 }
 
@@ -121,7 +175,7 @@ impl Store {
     pub fn recent_activity(&self, source_id: i64, limit: i64) -> Result<Vec<ActivityEntry>> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT id, time, method, path, status, summary, latency_us FROM activity
+                "SELECT id, time, method, path, status, summary, latency_us FROM log.activity
                  WHERE source_id = ? ORDER BY id DESC LIMIT ?",
             )?;
             let rows = stmt.query_map([source_id, limit], |r| {
@@ -137,5 +191,71 @@ impl Store {
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::NewSource;
+
+    fn entry(path: &str) -> ActivityEntry {
+        ActivityEntry {
+            id: 0,
+            time: crate::store::now(),
+            method: "GET".into(),
+            path: path.into(),
+            status: 200,
+            summary: "read".into(),
+            latency_us: 1,
+        }
+    }
+
+    async fn store_with_source(dir: &Path, slug: &str) -> (Store, i64) {
+        let store = Store::open(dir).await.unwrap();
+        let source = store
+            .insert_source(NewSource { uid: slug.into(), name: slug.into(), slug: slug.into(), token_hash: [0; 32], token_prefix: "x".into() })
+            .await
+            .unwrap();
+        (store, source.id)
+    }
+
+    /// The point of the separate file: a reader of the directory sees no change (and so keeps
+    /// its page cache) when only log rows were written.
+    #[tokio::test]
+    async fn log_writes_leave_the_directory_file_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, source_id) = store_with_source(dir.path(), "entra").await;
+        let directory = rusqlite::Connection::open(dir.path().join(crate::store::DATABASE_FILE)).unwrap();
+        let data_version = || -> i64 { directory.query_row("PRAGMA data_version", [], |r| r.get(0)).unwrap() };
+        let before = data_version();
+        store.record_activity(source_id, entry("/Users"));
+        store.flush_activity().await.unwrap();
+        assert_eq!(store.recent_activity(source_id, 10).unwrap().len(), 1, "the row was written");
+        assert_eq!(data_version(), before, "the directory's file changed");
+        // A directory write does change it (the check above can fail).
+        store.set_setting("public_url", Some("https://example.test".into())).await.unwrap();
+        assert_ne!(data_version(), before);
+    }
+
+    #[tokio::test]
+    async fn deleting_a_source_deletes_its_log_rows_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, gone) = store_with_source(dir.path(), "gone").await;
+        let kept = store
+            .insert_source(NewSource { uid: "kept".into(), name: "kept".into(), slug: "kept".into(), token_hash: [0; 32], token_prefix: "x".into() })
+            .await
+            .unwrap()
+            .id;
+        store.record_activity(gone, entry("/Users"));
+        store.record_activity(kept, entry("/Groups"));
+        store.flush_activity().await.unwrap();
+        assert!(store.delete_source("gone").await.unwrap());
+        assert!(store.recent_activity(gone, 10).unwrap().is_empty());
+        assert_eq!(store.recent_activity(kept, 10).unwrap().len(), 1);
+        // Rows buffered for a source deleted meanwhile are left out, not an error.
+        store.record_activity(gone, entry("/Users"));
+        store.flush_activity().await.unwrap();
+        assert!(store.recent_activity(gone, 10).unwrap().is_empty());
     }
 }

@@ -4,10 +4,16 @@
 use std::path::Path;
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 /// Prepared statements kept per connection; the store has a few dozen distinct ones.
 const STATEMENT_CACHE: usize = 256;
+
+/// Address space a read connection maps the database file into. Reads then copy nothing and make
+/// no system call per page; the mapped pages are the kernel's page cache, shared and reclaimable,
+/// not memory of the process's own.
+const READ_MMAP_BYTES: i64 = 1 << 30;
 
 /// How long a statement waits for a lock before it fails (the writer holds it for one commit).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -28,6 +34,10 @@ pub(super) fn open(path: &Path, access: Access) -> rusqlite::Result<Connection> 
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.pragma_update(None, "foreign_keys", true)?;
+    // Plans do not depend on bound values: without this, SQLite re-prepares a statement on
+    // every new `LIMIT ?` value (perf showed a list spending a fifth of its time re-preparing).
+    // Every query here is written for its index whatever the values.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     if access == Access::ReadWrite {
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
@@ -35,6 +45,8 @@ pub(super) fn open(path: &Path, access: Access) -> rusqlite::Result<Connection> 
         }
         // A 2xx means the change is on disk.
         conn.pragma_update(None, "synchronous", "FULL")?;
+    } else {
+        conn.pragma_update(None, "mmap_size", READ_MMAP_BYTES)?;
     }
     Ok(conn)
 }

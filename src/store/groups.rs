@@ -29,7 +29,7 @@ fn display_name_clash(doc: &Value) -> ScimError {
 
 pub fn get_group(conn: &Connection, source_id: i64, id: &str) -> Result<Option<StoredResource>> {
     let mut stmt = conn.prepare_cached(&format!("SELECT {RESOURCE_COLUMNS} FROM groups WHERE source_id = ? AND id = ?"))?;
-    Ok(stmt.query_row(params![source_id, id], resource_from_row).optional()?)
+    stmt.query_row(params![source_id, id], resource_from_row).optional()?.map(StoredResource::parse).transpose()
 }
 
 pub fn insert_group(conn: &Connection, source_id: i64, id: &str, doc: &Value) -> Result<StoredResource> {

@@ -20,11 +20,14 @@ struct Migration {
 }
 
 /// Every migration, oldest first. A file, once released, is never edited: add a new one.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "initial",
-    sql: include_str!("../../migrations/0001_initial.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, description: "initial", sql: include_str!("../../migrations/0001_initial.sql") },
+    Migration {
+        version: 2,
+        description: "activity to its own file",
+        sql: include_str!("../../migrations/0002_activity_to_its_own_file.sql"),
+    },
+];
 
 const LEDGER: &str = "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
     version BIGINT PRIMARY KEY,

@@ -22,7 +22,7 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use activity::ActivityEntry;
+pub use activity::{ActivityEntry, ACTIVITY_FILE};
 pub use groups::MemberRow;
 pub use query::{ListQuery, Page, SortOrder};
 pub use rusqlite::Connection;
@@ -94,9 +94,11 @@ impl Store {
         let _ = std::fs::remove_file(&probe);
 
         let path = data_dir.join(DATABASE_FILE);
+        let log_path = data_dir.join(ACTIVITY_FILE);
         let mut write_conn = connection::open(&path, connection::Access::ReadWrite)?;
         migrate::run(&mut write_conn)?;
-        let reads = Arc::new(reads::ReadPool::new(path));
+        activity::attach_log(&write_conn, &log_path, connection::Access::ReadWrite)?;
+        let reads = Arc::new(reads::ReadPool::new(path, log_path));
         let writer = Writer::start(write_conn).map_err(|e| StoreError::Migrate(format!("could not start the database writer: {e}")))?;
         let activity = activity::ActivityBuffer::default();
         activity.start_flusher(writer.clone());
@@ -107,23 +109,29 @@ impl Store {
         &self.writer
     }
 
-    /// Run a read on this thread, on a read-only connection, in one read transaction (its
-    /// statements all see the same committed state). For reads that the indexes answer; reads
-    /// that may visit every row of a source go through [`Store::read_many`].
+    /// Run a read on this thread, on a read-only connection. For reads that the indexes
+    /// answer; reads that may visit every row of a source go through [`Store::read_many`].
+    /// A read of several statements that must agree wraps them in [`Store::snapshot`].
     pub fn read<T>(&self, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         self.reads.with(read)
     }
 
-    /// [`Store::read`] for a read that may visit many rows (a scan, a search, a count): on a
+    /// [`Store::read`] in one read transaction: its statements all see the same committed state
+    /// (a list's count and its page).
+    pub fn snapshot<T>(&self, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.reads.with(|conn| reads::in_read_transaction(conn, read))
+    }
+
+    /// [`Store::snapshot`] for a read that may visit many rows (a scan, a search, a count): on a
     /// multi-threaded runtime the worker first hands its other tasks on, so requests behind it
     /// do not wait for it.
     pub fn read_many<T>(&self, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let multi_thread = tokio::runtime::Handle::try_current()
             .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
         if multi_thread {
-            tokio::task::block_in_place(|| self.reads.with(read))
+            tokio::task::block_in_place(|| self.snapshot(read))
         } else {
-            self.reads.with(read)
+            self.snapshot(read)
         }
     }
 }

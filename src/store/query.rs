@@ -36,9 +36,11 @@ pub struct ListQuery {
     pub sort_order: SortOrder,
 }
 
+/// One page of a list: how many match in all, and this page's resources with their documents
+/// as stored text.
 pub struct Page {
     pub total: usize,
-    pub resources: Vec<StoredResource>,
+    pub resources: Vec<StoredResource<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -245,9 +247,9 @@ impl Store {
                 let resources = stmt.query_map(params_from_iter(&page_params), resource_from_row)?.collect::<rusqlite::Result<_>>()?;
                 Ok(Page { total: total as usize, resources })
             };
-            // A filter the SQL answers exactly is an index lookup (Entra's `userName eq`); a list
-            // without one counts every resource of the source.
-            return if query.filter.is_some() { self.read(page) } else { self.read_many(page) };
+            // The count walks only the index entries that match, and the page is at most
+            // largest page (1,000 rows): cheap enough to run on this thread.
+            return self.snapshot(page);
         }
 
         let with_members = kind == ResourceKind::Group && query.filter.as_ref().is_some_and(mentions_members);
@@ -257,7 +259,7 @@ impl Store {
             let mut rows = stmt.query(params_from_iter(&all_params))?;
             let mut hits = Vec::new();
             while let Some(row) = rows.next()? {
-                let resource = resource_from_row(row)?;
+                let resource = resource_from_row(row)?.parse()?;
                 let keep = match (&query.filter, exact) {
                     (None, _) | (Some(_), true) => true,
                     (Some(_), false) if with_members => matches(&resource, Some(&members_of(conn, resource.rowid)?)),
@@ -282,7 +284,7 @@ impl Store {
             hits = keyed.into_iter().map(|(_, r)| r).collect();
         }
         let total = hits.len();
-        let resources = hits.into_iter().skip(query.start_index.saturating_sub(1)).take(query.count).collect();
+        let resources = hits.into_iter().skip(query.start_index.saturating_sub(1)).take(query.count).map(StoredResource::to_text).collect();
         Ok(Page { total, resources })
     }
 }

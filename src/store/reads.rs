@@ -5,6 +5,7 @@ use std::sync::Mutex;
 
 use rusqlite::Connection;
 
+use super::activity::attach_log;
 use super::connection::{self, Access};
 use super::Result;
 
@@ -14,22 +15,29 @@ const MAX_IDLE: usize = 8;
 
 pub(super) struct ReadPool {
     path: PathBuf,
+    log_path: PathBuf,
     idle: Mutex<Vec<Connection>>,
 }
 
 impl ReadPool {
-    pub(super) fn new(path: PathBuf) -> Self {
-        ReadPool { path, idle: Mutex::new(Vec::with_capacity(MAX_IDLE)) }
+    pub(super) fn new(path: PathBuf, log_path: PathBuf) -> Self {
+        ReadPool { path, log_path, idle: Mutex::new(Vec::with_capacity(MAX_IDLE)) }
     }
 
-    /// Run `read` on an idle connection (or a new one), in one read transaction.
+    fn open(&self) -> Result<Connection> {
+        let conn = connection::open(&self.path, Access::ReadOnly)?;
+        attach_log(&conn, &self.log_path, Access::ReadOnly)?;
+        Ok(conn)
+    }
+
+    /// Run `read` on an idle connection (or a new one).
     pub(super) fn with<T>(&self, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let idle = self.idle.lock().expect("read pool").pop();
         let conn = match idle {
             Some(conn) => conn,
-            None => connection::open(&self.path, Access::ReadOnly)?,
+            None => self.open()?,
         };
-        let result = in_read_transaction(&conn, read);
+        let result = read(&conn);
         let mut idle = self.idle.lock().expect("read pool");
         if idle.len() < MAX_IDLE {
             idle.push(conn);
@@ -40,7 +48,7 @@ impl ReadPool {
 
 /// Run `read` inside one read transaction, so that all its statements see the same committed
 /// state (a list's count and its page).
-fn in_read_transaction<T>(conn: &Connection, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+pub(super) fn in_read_transaction<T>(conn: &Connection, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
     connection::exec(conn, "BEGIN")?;
     let result = read(conn);
     // A read changes nothing: ending it can only fail if the connection is broken, and then

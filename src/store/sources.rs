@@ -127,9 +127,18 @@ impl Store {
         .await
     }
 
-    /// Delete a source with its users, groups, memberships and activity (foreign keys cascade).
+    /// Delete a source with its users, groups and memberships (foreign keys cascade) and its
+    /// activity rows.
     pub async fn delete_source(&self, slug: &str) -> Result<bool> {
-        change_source(self, slug, "DELETE FROM sources WHERE slug = ?", vec![]).await
+        let slug = slug.to_string();
+        self.writer
+            .write(move |conn| {
+                let Some(source) = source_by_slug(conn, &slug)? else { return Ok(false) };
+                conn.prepare_cached("DELETE FROM sources WHERE id = ?")?.execute([source.id])?;
+                super::activity::delete_source_rows(conn, source.id)?;
+                Ok(true)
+            })
+            .await
     }
 
     pub fn source_counts(&self, source_id: i64) -> Result<SourceCounts> {

@@ -260,3 +260,16 @@ fn a_non_object_resource_is_returned_untouched() {
         json!([1])
     );
 }
+
+#[test]
+fn only_an_empty_selection_or_a_group_without_members_selects_all_stored() {
+    let users = |s: &str| parse_attribute_list(ResourceKind::User, s).unwrap();
+    let groups = |s: &str| parse_attribute_list(ResourceKind::Group, s).unwrap();
+    assert!(selects_all_stored(ResourceKind::User, &[], &[]));
+    assert!(selects_all_stored(ResourceKind::Group, &[], &[]));
+    assert!(selects_all_stored(ResourceKind::Group, &[], &groups("members")));
+    assert!(!selects_all_stored(ResourceKind::Group, &[], &groups("members.display")));
+    assert!(!selects_all_stored(ResourceKind::Group, &groups("displayName"), &[]));
+    assert!(!selects_all_stored(ResourceKind::User, &users("userName"), &[]));
+    assert!(!selects_all_stored(ResourceKind::User, &[], &users("emails")));
+}
