@@ -233,23 +233,34 @@ impl Store {
         all_params.extend(params);
 
         if let (true, Some(column)) = (exact, column) {
-            let page = |conn: &Connection| {
+            let page_sql = format!(
+                "SELECT {RESOURCE_COLUMNS} FROM {table} WHERE {where_clause}
+                 ORDER BY {column} IS NULL, {column} {direction}, rowid {direction} LIMIT ? OFFSET ?"
+            );
+            let offset = query.start_index.saturating_sub(1);
+            let mut page_params = all_params.clone();
+            page_params.push(Param::Int(query.count as i64));
+            page_params.push(Param::Int(offset as i64));
+            let page = |conn: &Connection| -> Result<Vec<StoredResource<String>>> {
+                let mut stmt = conn.prepare_cached(&page_sql)?;
+                let rows = stmt.query_map(params_from_iter(&page_params), resource_from_row)?.collect::<rusqlite::Result<_>>()?;
+                Ok(rows)
+            };
+            // The count walks only the index entries that match, and a page is at most 1,000
+            // rows: cheap enough to run on this thread.
+            if query.filter.is_some() {
+                // A filter usually matches a few: a page that is not full, and does not start
+                // past the end, tells the total by itself (Entra's `userName eq` needs no COUNT).
+                let resources = self.read(page)?;
+                if resources.len() < query.count && (offset == 0 || !resources.is_empty()) {
+                    return Ok(Page { total: offset + resources.len(), resources });
+                }
+            }
+            return self.snapshot(|conn| {
                 let count_sql = format!("SELECT COUNT(*) FROM {table} WHERE {where_clause}");
                 let total: i64 = conn.prepare_cached(&count_sql)?.query_row(params_from_iter(&all_params), |r| r.get(0))?;
-                let page_sql = format!(
-                    "SELECT {RESOURCE_COLUMNS} FROM {table} WHERE {where_clause}
-                     ORDER BY {column} IS NULL, {column} {direction}, rowid {direction} LIMIT ? OFFSET ?"
-                );
-                let mut page_params = all_params.clone();
-                page_params.push(Param::Int(query.count as i64));
-                page_params.push(Param::Int(query.start_index.saturating_sub(1) as i64));
-                let mut stmt = conn.prepare_cached(&page_sql)?;
-                let resources = stmt.query_map(params_from_iter(&page_params), resource_from_row)?.collect::<rusqlite::Result<_>>()?;
-                Ok(Page { total: total as usize, resources })
-            };
-            // The count walks only the index entries that match, and the page is at most
-            // largest page (1,000 rows): cheap enough to run on this thread.
-            return self.snapshot(page);
+                Ok(Page { total: total as usize, resources: page(conn)? })
+            });
         }
 
         let with_members = kind == ResourceKind::Group && query.filter.as_ref().is_some_and(mentions_members);
