@@ -68,11 +68,10 @@ impl Engine {
         let Some(token) = bearer(headers) else {
             return Err(refuse("the request has no bearer token; send the source's token as \"Authorization: Bearer <token>\""));
         };
-        let now = crate::store::now();
         let accepted = |r: &SourceRow| {
             tokens::verify(token, &r.token_hash)
                 || r.previous_token_hash.as_deref().is_some_and(|h| {
-                    r.previous_token_expires.as_deref().is_some_and(|until| until > now.as_str()) && tokens::verify(token, h)
+                    r.previous_token_expires.as_deref().is_some_and(|until| until > crate::store::now().as_str()) && tokens::verify(token, h)
                 })
         };
         let row = if accepted(&row) {

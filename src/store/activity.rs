@@ -10,6 +10,8 @@
 //! with the log in the same file that was every 100 ms under load). The log is written with
 //! `synchronous=NORMAL`: a power cut may lose its last rows, never a directory change.
 
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -25,19 +27,22 @@ pub const ACTIVITY_FILE: &str = "activity.db";
 
 /// The log's schema; `user_version` says which one a file has.
 const LOG_SCHEMA_VERSION: i64 = 1;
+/// Rows are kept in (source, id) order in the table itself: each row is one B-tree insert when
+/// written and one delete when pruned, with no index to keep beside it.
 const LOG_SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS log.activity (
-        id         INTEGER PRIMARY KEY,
         source_id  INTEGER NOT NULL,
+        -- Increasing within a source.
+        id         INTEGER NOT NULL,
         time       TEXT NOT NULL,
         method     TEXT NOT NULL,
         path       TEXT NOT NULL,
         status     INTEGER NOT NULL,
         -- What changed, in the admin's words (\"created user alice@contoso.com\"), or why refused.
         summary    TEXT NOT NULL,
-        latency_us INTEGER NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS log.activity_source ON activity(source_id, id);
+        latency_us INTEGER NOT NULL,
+        PRIMARY KEY (source_id, id)
+    ) WITHOUT ROWID;
 ";
 
 /// Attach the log file as `log` (the writer creates it and its schema; readers only read it).
@@ -66,7 +71,7 @@ pub const ACTIVITY_RETENTION: i64 = 10_000;
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
 /// Rows held in memory at most; past this (the disk cannot keep up) rows are dropped and logged.
 const MAX_BUFFERED: usize = 100_000;
-/// Rows per INSERT statement (7 parameters each, well under SQLite's limit).
+/// Rows per INSERT statement (8 parameters each, well under SQLite's limit).
 const ROWS_PER_INSERT: usize = 200;
 
 #[derive(Debug, Clone, Serialize)]
@@ -129,16 +134,28 @@ impl ActivityBuffer {
 }
 
 fn insert_rows(conn: &Connection, rows: &[(i64, ActivityEntry)]) -> Result<()> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
+    // Each source's rows continue its ids (the writer is the only one adding rows).
+    let mut next_id: HashMap<i64, i64> = HashMap::new();
+    let mut last_id = conn.prepare_cached("SELECT COALESCE(MAX(id), 0) FROM log.activity WHERE source_id = ?")?;
+    let mut ids = Vec::with_capacity(rows.len());
+    for (source_id, _) in rows {
+        let next = match next_id.entry(*source_id) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(last_id.query_row([source_id], |r| r.get::<_, i64>(0))? + 1),
+        };
+        ids.push(*next);
+        *next += 1;
+    }
+    for (chunk, ids) in rows.chunks(ROWS_PER_INSERT).zip(ids.chunks(ROWS_PER_INSERT)) {
         // Rows of a source deleted meanwhile are left out rather than failing the batch.
-        let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let sql = format!(
-            "INSERT INTO log.activity (source_id, time, method, path, status, summary, latency_us)
+            "INSERT INTO log.activity (source_id, id, time, method, path, status, summary, latency_us)
              SELECT * FROM (VALUES {values}) AS v WHERE v.column1 IN (SELECT id FROM main.sources)"
         );
-        let mut args: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 7);
-        for (source_id, e) in chunk {
-            args.extend([source_id as &dyn ToSql, &e.time, &e.method, &e.path, &e.status, &e.summary, &e.latency_us]);
+        let mut args: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 8);
+        for ((source_id, e), id) in chunk.iter().zip(ids) {
+            args.extend([source_id as &dyn ToSql, id, &e.time, &e.method, &e.path, &e.status, &e.summary, &e.latency_us]);
         }
         conn.prepare_cached(&sql)?.execute(&args[..])?;
     }
