@@ -50,6 +50,8 @@ pub struct RunResults {
     /// Server VmRSS and VmHWM after seeding, in bytes.
     pub memory_after_seed: Option<Memory>,
     pub memory_at_end: Option<Memory>,
+    /// The highest VmRSS and the highest RssAnon sampled over the whole run, in bytes.
+    pub memory_peak: Option<(u64, u64)>,
     pub notes: Vec<String>,
 }
 
@@ -151,9 +153,17 @@ async fn settle(pid: Option<u32>) {
 /// Run the whole scenario against `targets`. `run` makes names unique to this run.
 pub async fn run(targets: &Targets, sc: &Scenario, run: &str) -> RunResults {
     let mut r = Runner { targets, scenario: sc, results: RunResults::default() };
+    let peak = targets.scim.pid.map(crate::process::PeakMemory::watch);
+    run_phases(&mut r, Arc::from(run)).await;
+    r.results.memory_peak = peak.map(crate::process::PeakMemory::finish);
+    r.results
+}
+
+/// The phases in order; they stop early when seeding made too few users.
+async fn run_phases(r: &mut Runner<'_>, run_id: Arc<str>) {
+    let (targets, sc) = (r.targets, r.scenario);
     let scim = &targets.scim;
     let load = sc.load;
-    let run_id: Arc<str> = Arc::from(run);
 
     eprintln!("phase 7 (run first): the loopback floor");
     let make: Make = Arc::new(|_| Call::get("/".into()));
@@ -171,7 +181,7 @@ pub async fn run(targets: &Targets, sc: &Scenario, run: &str) -> RunResults {
     r.results.memory_after_seed = r.memory();
     if created.len() < 2 * SMALL_GROUP_START as usize + SMALL_GROUP_STRIDE as usize {
         r.results.notes.push(format!("only {} users were created; the later phases need at least 60", created.len()));
-        return r.results;
+        return;
     }
     if (created.len() as u64) < sc.users {
         r.results.notes.push(format!("seeding stopped at {} of {} users (bounded by --seed-seconds)", created.len(), sc.users));
@@ -198,9 +208,8 @@ pub async fn run(targets: &Targets, sc: &Scenario, run: &str) -> RunResults {
     });
     r.phase("patch_user", "4. PATCH /Users/{id} (Entra replaces)".into(), false, scim, load, make, None).await;
 
-    crate::groups::member_add_phases(&mut r, &users, &run_id).await;
-    crate::groups::list_groups_phase(&mut r, &users, &run_id).await;
+    crate::groups::member_add_phases(r, &users, &run_id).await;
+    crate::groups::list_groups_phase(r, &users, &run_id).await;
 
     r.results.memory_at_end = r.memory();
-    r.results
 }

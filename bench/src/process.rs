@@ -253,3 +253,35 @@ pub fn context_switches(pid: u32) -> Option<u64> {
     }
     Some(total)
 }
+
+/// The highest VmRSS and the highest RssAnon of a process while it is watched, sampled every
+/// 100 ms by a thread of its own.
+pub struct PeakMemory {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<(u64, u64)>,
+}
+
+impl PeakMemory {
+    pub fn watch(pid: u32) -> Self {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let (mut rss, mut anon) = (0, 0);
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Some(m) = memory(pid) {
+                    rss = rss.max(m.rss);
+                    anon = anon.max(m.anon);
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            (rss, anon)
+        });
+        PeakMemory { stop, thread }
+    }
+
+    /// (highest VmRSS, highest RssAnon) seen, in bytes.
+    pub fn finish(self) -> (u64, u64) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().unwrap_or((0, 0))
+    }
+}

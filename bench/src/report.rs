@@ -120,6 +120,13 @@ pub fn print(res: &RunResults, verdicts: &[Verdict], connections: usize, load_be
     };
     println!("Server memory after seeding: {}", mem(res.memory_after_seed));
     println!("Server memory at the end:    {}", mem(res.memory_at_end));
+    if let Some((rss, anon)) = res.memory_peak {
+        println!(
+            "Server memory, highest over the run (sampled every 100 ms): VmRSS {:.1} MiB, RssAnon {:.1} MiB",
+            rss as f64 / MIB,
+            anon as f64 / MIB
+        );
+    }
     for note in &res.notes {
         println!("Note: {note}");
     }
@@ -178,6 +185,8 @@ pub fn to_json(res: &RunResults, verdicts: &[Verdict]) -> serde_json::Value {
         "rss_after_seed_bytes": res.memory_after_seed.map(|m| m.rss),
         "rss_at_end_bytes": res.memory_at_end.map(|m| m.rss),
         "rss_anon_at_end_bytes": res.memory_at_end.map(|m| m.anon),
+        "rss_peak_bytes": res.memory_peak.map(|(rss, _)| rss),
+        "rss_anon_peak_bytes": res.memory_peak.map(|(_, anon)| anon),
         "rss_file_at_end_bytes": res.memory_at_end.map(|m| m.file),
         "notes": res.notes,
         "targets": verdicts.iter().map(|v| json!({"target": v.target, "measured": v.measured, "pass": v.pass})).collect::<Vec<_>>(),
