@@ -96,17 +96,9 @@ impl Directory {
             Some(f) => format!("listed {} ({shown} of {} matching {f})", kind.endpoint(), page.total),
             None => format!("listed {} ({shown} of {})", kind.endpoint(), page.total),
         };
-        let envelope = |resources| {
-            json!({
-                "schemas": [LIST_RESPONSE_SCHEMA],
-                "totalResults": page.total,
-                "startIndex": start_index,
-                "itemsPerPage": shown,
-                "Resources": resources,
-            })
-        };
         if resource::selects_all_stored(kind, &attributes, &excluded) && !with_members {
-            // Each resource's stored text goes out as it is, inside the envelope's text.
+            // Each resource's stored text goes out as it is, inside the ListResponse's text
+            // (the same members as the document below).
             let mut text = format!(
                 "{{\"schemas\":[\"{LIST_RESPONSE_SCHEMA}\"],\"totalResults\":{},\"startIndex\":{start_index},\"itemsPerPage\":{shown},\"Resources\":[",
                 page.total
@@ -127,6 +119,13 @@ impl Directory {
             let full = render(kind, &stored, &source.base_url, members.as_deref());
             resources.push(resource::project(full, kind, &attributes, &excluded));
         }
-        Ok(Outcome::read(Some(Body::Document(envelope(Value::Array(resources)))), None, summary))
+        let body = json!({
+            "schemas": [LIST_RESPONSE_SCHEMA],
+            "totalResults": page.total,
+            "startIndex": start_index,
+            "itemsPerPage": shown,
+            "Resources": resources,
+        });
+        Ok(Outcome::read(Some(Body::Document(body)), None, summary))
     }
 }

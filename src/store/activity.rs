@@ -50,10 +50,7 @@ pub(super) fn attach_log(conn: &Connection, path: &Path, access: Access) -> Resu
     let name = path.to_str().ok_or_else(|| StoreError::DataDir(path.to_path_buf(), "the path is not valid UTF-8".into()))?;
     conn.execute("ATTACH DATABASE ?1 AS log", [name])?;
     if access == Access::ReadWrite {
-        let mode: String = conn.query_row("PRAGMA log.journal_mode = WAL", [], |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Corrupt(format!("the activity log refused WAL mode (it is in {mode} mode)")));
-        }
+        super::connection::use_wal(conn, "log", path)?;
         conn.pragma_update(Some("log"), "synchronous", "NORMAL")?;
         let version: i64 = conn.query_row("PRAGMA log.user_version", [], |r| r.get(0))?;
         if version > LOG_SCHEMA_VERSION {

@@ -7,6 +7,8 @@ use std::time::Duration;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
+use super::{Result, StoreError};
+
 /// Prepared statements kept per connection; the store has a few dozen distinct ones.
 const STATEMENT_CACHE: usize = 256;
 
@@ -25,7 +27,7 @@ pub(super) enum Access {
     ReadOnly,
 }
 
-pub(super) fn open(path: &Path, access: Access) -> rusqlite::Result<Connection> {
+pub(super) fn open(path: &Path, access: Access) -> Result<Connection> {
     let flags = match access {
         Access::ReadWrite => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
         Access::ReadOnly => OpenFlags::SQLITE_OPEN_READ_ONLY,
@@ -39,16 +41,25 @@ pub(super) fn open(path: &Path, access: Access) -> rusqlite::Result<Connection> 
     // Every query here is written for its index whatever the values.
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     if access == Access::ReadWrite {
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(rusqlite::Error::InvalidParameterName(format!("the database refused WAL mode (it is in {mode} mode)")));
-        }
+        use_wal(&conn, "main", path)?;
         // A 2xx means the change is on disk.
         conn.pragma_update(None, "synchronous", "FULL")?;
     } else {
         conn.pragma_update(None, "mmap_size", READ_MMAP_BYTES)?;
     }
     Ok(conn)
+}
+
+/// Put the database `schema` of `conn` (the file at `path`) in WAL mode, or say why its folder
+/// cannot be used (WAL needs shared memory, which network file systems may not give).
+pub(super) fn use_wal(conn: &Connection, schema: &str, path: &Path) -> Result<()> {
+    let mode: String = conn.query_row(&format!("PRAGMA {schema}.journal_mode = WAL"), [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        let folder = path.parent().unwrap_or(path).to_path_buf();
+        let file = path.file_name().map_or_else(|| path.display().to_string(), |f| f.to_string_lossy().into_owned());
+        return Err(StoreError::DataDir(folder, format!("SQLite cannot keep {file} in WAL mode there (it stayed in {mode} mode); use a folder on a local disk")));
+    }
+    Ok(())
 }
 
 /// Whether a UNIQUE (or primary key) constraint refused the statement.

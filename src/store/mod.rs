@@ -99,7 +99,10 @@ impl Store {
         migrate::run(&mut write_conn)?;
         activity::attach_log(&write_conn, &log_path, connection::Access::ReadWrite)?;
         let reads = Arc::new(reads::ReadPool::new(path, log_path));
-        let writer = Writer::start(write_conn).map_err(|e| StoreError::Migrate(format!("could not start the database writer: {e}")))?;
+        let writer = Writer::start(write_conn).map_err(|e| {
+            tracing::error!(error = %e, "could not start the database writer thread");
+            StoreError::WriterStopped
+        })?;
         let activity = activity::ActivityBuffer::default();
         activity.start_flusher(writer.clone());
         Ok(Store { reads, writer, activity })
