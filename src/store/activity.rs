@@ -253,6 +253,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_source_keeps_its_newest_rows_up_to_the_retention() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, source_id) = store_with_source(dir.path(), "entra").await;
+        let extra = 25;
+        for batch in 0..2 {
+            for n in 0..(ACTIVITY_RETENTION + extra) / 2 + 1 {
+                store.record_activity(source_id, entry(&format!("/Users/{batch}-{n}")));
+            }
+            store.flush_activity().await.unwrap();
+        }
+        let rows = store.recent_activity(source_id, 2 * ACTIVITY_RETENTION).unwrap();
+        assert_eq!(rows.len() as i64, ACTIVITY_RETENTION);
+        let newest = format!("/Users/1-{}", (ACTIVITY_RETENTION + extra) / 2);
+        assert_eq!(rows[0].path, newest, "newest first, and the newest is kept");
+        assert!(rows.windows(2).all(|w| w[0].id > w[1].id), "ids increase across flushes");
+    }
+
+    #[tokio::test]
     async fn deleting_a_source_deletes_its_log_rows_only() {
         let dir = tempfile::tempdir().unwrap();
         let (store, gone) = store_with_source(dir.path(), "gone").await;
