@@ -42,7 +42,7 @@ pub struct Engine {
     keychain: Keychain,
     data_dir: PathBuf,
     /// Sources by slug as last read, for authenticating requests without a query each time.
-    auth_cache: Mutex<HashMap<String, (SourceRow, Instant)>>,
+    auth_cache: Mutex<HashMap<String, (Arc<SourceRow>, Instant)>>,
     listen_addr: Mutex<Option<SocketAddr>>,
     /// The public URL setting and when it was read (see [`Engine::public_url`]).
     public_url_cache: Mutex<Option<(Option<String>, Instant)>>,

@@ -7,7 +7,7 @@ use crate::events::Change;
 use crate::scim::patch::{self, MemberChange, PatchStep};
 use crate::scim::{resource, ResourceKind, ScimError};
 use crate::store::groups as store_groups;
-use crate::store::users::StoredResource;
+use crate::store::StoredResource;
 use crate::store::{Connection, MemberRow, StoreError};
 
 const GROUP: ResourceKind = ResourceKind::Group;

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{render, render_text, scim_err, Body, Directory, Outcome, SourceRef};
+use super::{answers_with_stored_text, render, render_text, scim_err, Body, Directory, Outcome, SourceRef};
 use crate::scim::discovery::MAX_PAGE_SIZE;
 use crate::scim::filter::{parse_filter, AttrPath};
 use crate::scim::{resource, ResourceKind, ScimError, LIST_RESPONSE_SCHEMA};
@@ -79,11 +79,11 @@ impl Directory {
         let query = ListQuery { filter: filter.clone(), start_index, count, sort_by: sort_by.clone(), sort_order };
 
         let base_url = source.base_url.clone();
-        let matches = |r: &crate::store::users::StoredResource, members: Option<&[crate::store::MemberRow]>| {
+        let matches = |r: &crate::store::StoredResource, members: Option<&[crate::store::MemberRow]>| {
             let doc = render(kind, r, &base_url, members);
             filter.as_ref().is_none_or(|f| f.matches(&doc, kind))
         };
-        let sort_key = |r: &crate::store::users::StoredResource| {
+        let sort_key = |r: &crate::store::StoredResource| {
             let path = sort_by.as_ref()?;
             let doc = render(kind, r, &base_url, None);
             value_at(&doc, path).map(sort_text)
@@ -96,7 +96,7 @@ impl Directory {
             Some(f) => format!("listed {} ({shown} of {} matching {f})", kind.endpoint(), page.total),
             None => format!("listed {} ({shown} of {})", kind.endpoint(), page.total),
         };
-        if resource::selects_all_stored(kind, &attributes, &excluded) && !with_members {
+        if answers_with_stored_text(kind, &attributes, &excluded) {
             // Each resource's stored text goes out as it is, inside the ListResponse's text
             // (the same members as the document below).
             let mut text = format!(

@@ -12,13 +12,13 @@ use serde_json::Value;
 
 pub use browse::{GroupRef, SearchPage};
 pub use list::{selection, ListRequest, DEFAULT_PAGE_SIZE};
-pub use render::{etag, render, render_text};
+pub use render::{etag, render};
+use render::render_text;
 
 use crate::events::Change;
-use crate::scim::{ResourceKind, ScimError};
-use crate::store::groups as store_groups;
-use crate::store::users::{self as store_users, StoredResource};
-use crate::store::{Store, StoreError};
+use crate::scim::filter::AttrPath;
+use crate::scim::{resource, ResourceKind, ScimError};
+use crate::store::{resources, Store, StoreError, StoredResource};
 
 /// The source a request is for, resolved and authorised by the caller.
 #[derive(Debug, Clone)]
@@ -127,27 +127,55 @@ impl Directory {
         Directory { store }
     }
 
+    /// A user or group as the client selected it (`attributes`, `excludedAttributes`): its
+    /// version, its id and the body. When the selection leaves the stored resource as it is
+    /// (Entra's reads), the body is the stored text, not parsed again.
+    pub async fn get(
+        &self,
+        source: &SourceRef,
+        kind: ResourceKind,
+        id: &str,
+        attributes: &[AttrPath],
+        excluded: &[AttrPath],
+    ) -> Result<(i64, String, Body), ScimError> {
+        if answers_with_stored_text(kind, attributes, excluded) {
+            let stored = self
+                .store
+                .read(|conn| resources::get(conn, kind, source.id, id))
+                .map_err(scim_err)?
+                .ok_or_else(|| not_found(&kind.as_str().to_lowercase(), id))?;
+            let body = render_text(kind, &stored, &source.base_url).map_err(scim_err)?;
+            return Ok((stored.version, stored.id, Body::Text(body)));
+        }
+        let (stored, full) = match kind {
+            ResourceKind::User => self.get_user(source, id).await?,
+            ResourceKind::Group => self.get_group(source, id, resource::wants_members(attributes, excluded)).await?,
+        };
+        Ok((stored.version, stored.id, Body::Document(resource::project(full, kind, attributes, excluded))))
+    }
+
     /// Delete a user or group (honouring `If-Match`) in one write; 404 when it does not exist.
     async fn delete_resource(&self, source: &SourceRef, kind: ResourceKind, id: &str, pre: Precondition) -> Result<StoredResource, ScimError> {
         let (source_id, id_owned) = (source.id, id.to_string());
         self.store
             .writer()
             .write(move |conn| {
-                let current = match kind {
-                    ResourceKind::User => store_users::get_user(conn, source_id, &id_owned)?,
-                    ResourceKind::Group => store_groups::get_group(conn, source_id, &id_owned)?,
-                };
-                let Some(current) = current else { return Ok(None) };
+                let Some(current) = resources::get(conn, kind, source_id, &id_owned)? else { return Ok(None) };
                 pre.check(current.version)?;
-                match kind {
-                    ResourceKind::User => store_users::delete_user(conn, source_id, &id_owned),
-                    ResourceKind::Group => store_groups::delete_group(conn, source_id, &id_owned),
-                }
+                resources::delete(conn, kind, source_id, &current)?;
+                Ok(Some(current.parse()?))
             })
             .await
             .map_err(scim_err)?
             .ok_or_else(|| not_found(&kind.as_str().to_lowercase(), id))
     }
+}
+
+/// Whether the answer for this selection is the stored resource as it is, so its stored text
+/// can be sent without parsing: a selection that changes nothing, and for a group one that
+/// leaves its members out (they are not in the stored document).
+fn answers_with_stored_text(kind: ResourceKind, attributes: &[AttrPath], excluded: &[AttrPath]) -> bool {
+    resource::selects_all_stored(kind, attributes, excluded) && !(kind == ResourceKind::Group && resource::wants_members(attributes, excluded))
 }
 
 pub(crate) fn scim_err(e: StoreError) -> ScimError {

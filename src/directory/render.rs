@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::scim::ResourceKind;
-use crate::store::users::StoredResource;
+use crate::store::StoredResource;
 use crate::store::MemberRow;
 
 /// The weak ETag for a version: `W/"3"`.

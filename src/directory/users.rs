@@ -2,10 +2,11 @@
 
 use serde_json::Value;
 
-use super::{new_id, not_found, render, render_text, scim_err, Directory, Outcome, Precondition, SourceRef};
+use super::{new_id, not_found, render, scim_err, Directory, Outcome, Precondition, SourceRef};
 use crate::events::Change;
 use crate::scim::{patch, resource, ResourceKind, ScimError};
-use crate::store::users::{self as store_users, StoredResource};
+use crate::store::users as store_users;
+use crate::store::StoredResource;
 
 const USER: ResourceKind = ResourceKind::User;
 
@@ -58,18 +59,6 @@ impl Directory {
             .map_err(scim_err)?
             .ok_or_else(|| not_found("user", id))?;
         let body = render(USER, &stored, &source.base_url, None);
-        Ok((stored, body))
-    }
-
-    /// The user as the JSON text a client receives, made without parsing its stored document:
-    /// the answer to a GET that selects no attributes (Entra's reads).
-    pub fn get_user_text(&self, source: &SourceRef, id: &str) -> Result<(StoredResource<String>, String), ScimError> {
-        let stored = self
-            .store
-            .read(|conn| store_users::get_user_text(conn, source.id, id))
-            .map_err(scim_err)?
-            .ok_or_else(|| not_found("user", id))?;
-        let body = render_text(USER, &stored, &source.base_url).map_err(scim_err)?;
         Ok((stored, body))
     }
 

@@ -1,6 +1,7 @@
 //! Bearer authentication per source. Tokens are compared as SHA-256 hashes in constant time;
 //! nothing here logs or stores the presented token.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::http::{header, HeaderMap};
@@ -28,7 +29,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 impl Engine {
-    async fn auth_source(&self, slug: &str, fresh: bool) -> Result<Option<SourceRow>, ScimError> {
+    async fn auth_source(&self, slug: &str, fresh: bool) -> Result<Option<Arc<SourceRow>>, ScimError> {
         if !fresh {
             if let Some((row, at)) = self.auth_cache.lock().expect("auth cache lock").get(slug) {
                 if at.elapsed() < AUTH_CACHE_TTL {
@@ -36,7 +37,7 @@ impl Engine {
                 }
             }
         }
-        let row = self.store.source_by_slug(slug).map_err(|e| e.into_scim())?;
+        let row = self.store.source_by_slug(slug).map_err(|e| e.into_scim())?.map(Arc::new);
         let mut cache = self.auth_cache.lock().expect("auth cache lock");
         match &row {
             Some(r) => {
@@ -86,6 +87,6 @@ impl Engine {
         if !row.enabled {
             return Err(refuse("this source is disabled in ScimDesk; enable it to accept provisioning"));
         }
-        Ok(SourceRef { id: row.id, slug: row.slug, base_url })
+        Ok(SourceRef { id: row.id, slug: row.slug.clone(), base_url })
     }
 }

@@ -28,36 +28,24 @@ use crate::scim::{ResourceKind, ScimError};
 use crate::store::ActivityEntry;
 use crate::Engine;
 
-const USER: ResourceKind = ResourceKind::User;
-const GROUP: ResourceKind = ResourceKind::Group;
-
 /// The SCIM routes of every source, with tracking and SCIM errors for unknown routes and methods.
 pub fn router(engine: Arc<Engine>) -> Router {
     use resources as r;
     let base = "/source/scim/{slug}/v2";
-    Router::new()
-        .route(
-            &format!("{base}/Users"),
-            get(|s, p, h, q| r::list(s, p, h, q, USER)).post(|s, p, h, b| r::create(s, p, h, USER, b)),
-        )
-        .route(
-            &format!("{base}/Users/{{id}}"),
-            get(|s, p, h, q| r::get(s, p, h, q, USER))
-                .put(|s, p, h, q, b| r::replace(s, p, h, q, USER, b))
-                .patch(|s, p, h, q, b| r::patch(s, p, h, q, USER, b))
-                .delete(|s, p, h| r::delete(s, p, h, USER)),
-        )
-        .route(
-            &format!("{base}/Groups"),
-            get(|s, p, h, q| r::list(s, p, h, q, GROUP)).post(|s, p, h, b| r::create(s, p, h, GROUP, b)),
-        )
-        .route(
-            &format!("{base}/Groups/{{id}}"),
-            get(|s, p, h, q| r::get(s, p, h, q, GROUP))
-                .put(|s, p, h, q, b| r::replace(s, p, h, q, GROUP, b))
-                .patch(|s, p, h, q, b| r::patch(s, p, h, q, GROUP, b))
-                .delete(|s, p, h| r::delete(s, p, h, GROUP)),
-        )
+    let mut router = Router::new();
+    for kind in [ResourceKind::User, ResourceKind::Group] {
+        let endpoint = format!("{base}/{}", kind.endpoint());
+        router = router
+            .route(&endpoint, get(move |s, p, h, q| r::list(s, p, h, q, kind)).post(move |s, p, h, b| r::create(s, p, h, kind, b)))
+            .route(
+                &format!("{endpoint}/{{id}}"),
+                get(move |s, p, h, q| r::get(s, p, h, q, kind))
+                    .put(move |s, p, h, q, b| r::replace(s, p, h, q, kind, b))
+                    .patch(move |s, p, h, q, b| r::patch(s, p, h, q, kind, b))
+                    .delete(move |s, p, h| r::delete(s, p, h, kind)),
+            );
+    }
+    router
         .route(&format!("{base}/ServiceProviderConfig"), get(discovery::service_provider_config))
         .route(&format!("{base}/Schemas"), get(discovery::schemas))
         .route(&format!("{base}/Schemas/{{uri}}"), get(discovery::schema))

@@ -10,8 +10,8 @@ use axum::response::Response;
 
 use super::request::{list_request, not_modified, parse_query, precondition, query_param, read_json};
 use super::response::{outcome_response, refused};
-use crate::directory::{Body as DirectoryBody, Outcome, SourceRef};
-use crate::scim::{resource, ResourceKind, ScimError};
+use crate::directory::{Outcome, SourceRef};
+use crate::scim::{ResourceKind, ScimError};
 use crate::Engine;
 
 /// The SCIM Base URL of a source as this request reached it: the public URL when one is set,
@@ -63,10 +63,10 @@ pub async fn list(State(engine): State<Arc<Engine>>, Path(slug): Path<String>, h
 }
 
 pub async fn create(State(engine): State<Arc<Engine>>, Path(slug): Path<String>, headers: HeaderMap, kind: ResourceKind, body: Body) -> Response {
-    let h = headers.clone();
+    let h = &headers;
     let e = engine.clone();
     handle(&engine, &slug, &headers, |source| async move {
-        let body = read_json(&h, body).await?;
+        let body = read_json(h, body).await?;
         match kind {
             ResourceKind::User => e.directory().create_user(&source, body).await,
             ResourceKind::Group => e.directory().create_group(&source, body).await,
@@ -83,7 +83,7 @@ pub async fn get(
     kind: ResourceKind,
 ) -> Response {
     let params = parse_query(q.as_deref());
-    let h = headers.clone();
+    let h = &headers;
     let e = engine.clone();
     let mut resp = handle(&engine, &slug, &headers, |source| async move {
         let (attributes, excluded) = crate::directory::selection(
@@ -92,21 +92,10 @@ pub async fn get(
             query_param(&params, "excludedAttributes").as_deref(),
         )?;
         let summary = format!("read {} {id}", kind.as_str().to_lowercase());
-        if kind == ResourceKind::User && resource::selects_all_stored(kind, &attributes, &excluded) {
-            // Entra's read: the stored text answers as it is.
-            let (stored, text) = e.directory().get_user_text(&source, &id)?;
-            let body = (!not_modified(&h, stored.version)).then_some(DirectoryBody::Text(text));
-            return Ok(Outcome { resource_id: Some(stored.id), ..Outcome::read(body, Some(stored.version), summary) });
-        }
-        let (stored, full) = match kind {
-            ResourceKind::User => e.directory().get_user(&source, &id).await?,
-            ResourceKind::Group => {
-                e.directory().get_group(&source, &id, resource::wants_members(&attributes, &excluded)).await?
-            }
-        };
+        let (version, id, body) = e.directory().get(&source, kind, &id, &attributes, &excluded).await?;
         // A cached copy that is still current: no body. Recorded as the read it is.
-        let body = (!not_modified(&h, stored.version)).then(|| DirectoryBody::Document(resource::project(full, kind, &attributes, &excluded)));
-        Ok(Outcome { resource_id: Some(stored.id), ..Outcome::read(body, Some(stored.version), summary) })
+        let body = (!not_modified(h, version)).then_some(body);
+        Ok(Outcome { resource_id: Some(id), ..Outcome::read(body, Some(version), summary) })
     })
     .await;
     // A GET without a body is a 304 (no other GET answers 204).
@@ -125,11 +114,11 @@ pub async fn replace(
     kind: ResourceKind,
     body: Body,
 ) -> Response {
-    let h = headers.clone();
+    let h = &headers;
     let e = engine.clone();
     handle(&engine, &slug, &headers, |source| async move {
-        let body = read_json(&h, body).await?;
-        let pre = precondition(&h);
+        let body = read_json(h, body).await?;
+        let pre = precondition(h);
         match kind {
             ResourceKind::User => e.directory().replace_user(&source, &id, body, pre).await,
             ResourceKind::Group => {
@@ -149,11 +138,11 @@ pub async fn patch(
     kind: ResourceKind,
     body: Body,
 ) -> Response {
-    let h = headers.clone();
+    let h = &headers;
     let e = engine.clone();
     handle(&engine, &slug, &headers, |source| async move {
-        let body = read_json(&h, body).await?;
-        let pre = precondition(&h);
+        let body = read_json(h, body).await?;
+        let pre = precondition(h);
         match kind {
             ResourceKind::User => e.directory().patch_user(&source, &id, &body, pre).await,
             ResourceKind::Group => {
@@ -183,17 +172,17 @@ async fn with_group_body(
     }
     let kind = ResourceKind::Group;
     let (attributes, excluded) = crate::directory::selection(kind, attributes.as_deref(), excluded.as_deref())?;
-    let (stored, full) = engine.directory().get_group(source, id, resource::wants_members(&attributes, &excluded)).await?;
-    outcome.version = Some(stored.version);
-    outcome.body = Some(DirectoryBody::Document(resource::project(full, kind, &attributes, &excluded)));
+    let (version, _, body) = engine.directory().get(source, kind, id, &attributes, &excluded).await?;
+    outcome.version = Some(version);
+    outcome.body = Some(body);
     Ok(outcome)
 }
 
 pub async fn delete(State(engine): State<Arc<Engine>>, Path((slug, id)): Path<(String, String)>, headers: HeaderMap, kind: ResourceKind) -> Response {
-    let h = headers.clone();
+    let h = &headers;
     let e = engine.clone();
     handle(&engine, &slug, &headers, |source| async move {
-        let pre = precondition(&h);
+        let pre = precondition(h);
         match kind {
             ResourceKind::User => e.directory().delete_user(&source, &id, pre).await,
             ResourceKind::Group => e.directory().delete_group(&source, &id, pre).await,

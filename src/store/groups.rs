@@ -7,9 +7,9 @@ use serde_json::Value;
 
 use super::columns::GroupColumns;
 use super::sources::on_unique;
-use super::users::{resource_from_row, StoredResource, RESOURCE_COLUMNS};
+use super::resources::{self, StoredResource};
 use super::{now, Result};
-use crate::scim::ScimError;
+use crate::scim::{ResourceKind, ScimError};
 
 /// A member of a group as returned in `members`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -28,8 +28,7 @@ fn display_name_clash(doc: &Value) -> ScimError {
 }
 
 pub fn get_group(conn: &Connection, source_id: i64, id: &str) -> Result<Option<StoredResource>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {RESOURCE_COLUMNS} FROM groups WHERE source_id = ? AND id = ?"))?;
-    stmt.query_row(params![source_id, id], resource_from_row).optional()?.map(StoredResource::parse).transpose()
+    resources::get(conn, ResourceKind::Group, source_id, id)?.map(StoredResource::parse).transpose()
 }
 
 pub fn insert_group(conn: &Connection, source_id: i64, id: &str, doc: &Value) -> Result<StoredResource> {
@@ -60,14 +59,6 @@ pub fn update_group(conn: &Connection, current: &StoredResource, doc: &Value, me
     .execute(params![cols.display_name, cols.display_name_key, cols.external_id, doc_text, ts, version, member_delta, current.rowid])
     .map_err(|e| on_unique(e, "groups.display_name_key", || display_name_clash(doc)))?;
     Ok(StoredResource { version, last_modified: ts, doc: doc.clone(), ..current.clone() })
-}
-
-/// Delete a group, its memberships, and its membership in other groups.
-pub fn delete_group(conn: &Connection, source_id: i64, id: &str) -> Result<Option<StoredResource>> {
-    let Some(group) = get_group(conn, source_id, id)? else { return Ok(None) };
-    remove_member_everywhere(conn, source_id, id)?;
-    conn.prepare_cached("DELETE FROM groups WHERE rowid = ?")?.execute([group.rowid])?;
-    Ok(Some(group))
 }
 
 /// Add members; ids already present are left alone. Unknown ids are refused (400), so a typo

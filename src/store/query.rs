@@ -14,7 +14,7 @@ use rusqlite::types::ToSqlOutput;
 use rusqlite::{Connection, ToSql};
 
 use super::groups::{members_of, MemberRow};
-use super::users::{resource_from_row, StoredResource, RESOURCE_COLUMNS};
+use super::resources::{resource_from_row, table, StoredResource, RESOURCE_COLUMNS};
 use super::{Result, Store};
 use crate::scim::filter::{AttrPath, CompareOp, Filter};
 use crate::scim::{ResourceKind, ENTERPRISE_USER_SCHEMA};
@@ -173,13 +173,6 @@ fn sort_column(kind: ResourceKind, path: &AttrPath) -> Option<&'static str> {
         Some("last_modified")
     } else {
         None
-    }
-}
-
-fn table(kind: ResourceKind) -> &'static str {
-    match kind {
-        ResourceKind::User => "users",
-        ResourceKind::Group => "groups",
     }
 }
 

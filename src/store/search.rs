@@ -6,7 +6,7 @@ use rusqlite::params;
 
 use super::columns::fold;
 use super::query::Page;
-use super::users::{resource_from_row, RESOURCE_COLUMNS};
+use super::resources::{resource_from_row, table, RESOURCE_COLUMNS};
 use super::{Result, Store};
 use crate::scim::ResourceKind;
 
@@ -22,7 +22,7 @@ impl Store {
             }
             ResourceKind::Group => "(instr(display_name_key, ?2) > 0 OR instr(COALESCE(external_id, ''), ?2) > 0)",
         };
-        let table = if kind == ResourceKind::User { "users" } else { "groups" };
+        let table = table(kind);
         // No text: every resource (the condition still names ?2, so both queries take the same parameters).
         let filter = if needle.is_empty() { "(?2 = '')" } else { condition };
         self.read_many(|conn| {

@@ -3,57 +3,14 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
+use rusqlite::{params, Connection, ToSql};
 use serde_json::Value;
 
 use super::columns::UserColumns;
+use super::resources::{self, StoredResource};
 use super::sources::on_unique;
 use super::{now, Result, StoreError};
-use crate::scim::ScimError;
-
-/// A user or group as stored: its document (no `id`, `meta`, `members`) and its meta columns.
-/// The document is parsed JSON, or (`StoredResource<String>`) the JSON text as stored, for
-/// reads that hand it on without looking inside.
-#[derive(Debug, Clone)]
-pub struct StoredResource<Doc = Value> {
-    pub rowid: i64,
-    pub id: String,
-    pub doc: Doc,
-    pub created: String,
-    pub last_modified: String,
-    pub version: i64,
-}
-
-impl StoredResource<String> {
-    /// The same resource with its document parsed.
-    pub fn parse(self) -> Result<StoredResource> {
-        let doc = serde_json::from_str(&self.doc).map_err(|e| StoreError::Corrupt(format!("the stored document of {} is not JSON: {e}", self.id)))?;
-        Ok(StoredResource { rowid: self.rowid, id: self.id, doc, created: self.created, last_modified: self.last_modified, version: self.version })
-    }
-}
-
-impl StoredResource {
-    /// The same resource with its document as JSON text.
-    pub fn to_text(self) -> StoredResource<String> {
-        StoredResource { doc: self.doc.to_string(), rowid: self.rowid, id: self.id, created: self.created, last_modified: self.last_modified, version: self.version }
-    }
-}
-
-/// The columns [`resource_from_row`] reads, in its order.
-pub(super) const RESOURCE_COLUMNS: &str = "rowid, id, doc, created, last_modified, version";
-
-/// A row of [`RESOURCE_COLUMNS`] as a resource whose document stays JSON text
-/// ([`StoredResource::parse`] parses it).
-pub(super) fn resource_from_row(row: &Row) -> rusqlite::Result<StoredResource<String>> {
-    Ok(StoredResource {
-        rowid: row.get(0)?,
-        id: row.get(1)?,
-        doc: row.get(2)?,
-        created: row.get(3)?,
-        last_modified: row.get(4)?,
-        version: row.get(5)?,
-    })
-}
+use crate::scim::{ResourceKind, ScimError};
 
 fn user_name_clash(doc: &Value) -> ScimError {
     let name = doc.get("userName").and_then(Value::as_str).unwrap_or_default();
@@ -63,13 +20,7 @@ fn user_name_clash(doc: &Value) -> ScimError {
 }
 
 pub fn get_user(conn: &Connection, source_id: i64, id: &str) -> Result<Option<StoredResource>> {
-    get_user_text(conn, source_id, id)?.map(StoredResource::parse).transpose()
-}
-
-/// The user with its document as stored text (for answers that need not parse it).
-pub fn get_user_text(conn: &Connection, source_id: i64, id: &str) -> Result<Option<StoredResource<String>>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {RESOURCE_COLUMNS} FROM users WHERE source_id = ? AND id = ?"))?;
-    Ok(stmt.query_row(params![source_id, id], resource_from_row).optional()?)
+    resources::get(conn, ResourceKind::User, source_id, id)?.map(StoredResource::parse).transpose()
 }
 
 pub fn user_exists(conn: &Connection, source_id: i64, id: &str) -> Result<bool> {
@@ -178,12 +129,4 @@ pub fn update_user(conn: &Connection, source_id: i64, current: &StoredResource, 
         last_modified: ts,
         version,
     })
-}
-
-/// Delete a user and its group memberships. Returns the deleted user, if it existed.
-pub fn delete_user(conn: &Connection, source_id: i64, id: &str) -> Result<Option<StoredResource>> {
-    let Some(user) = get_user(conn, source_id, id)? else { return Ok(None) };
-    super::groups::remove_member_everywhere(conn, source_id, id)?;
-    conn.prepare_cached("DELETE FROM users WHERE rowid = ?")?.execute([user.rowid])?;
-    Ok(Some(user))
 }

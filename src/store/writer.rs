@@ -13,7 +13,8 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::connection::exec;
-use super::users::{self, StoredResource};
+use super::resources::StoredResource;
+use super::users;
 use super::StoreError;
 
 /// Called once the batch a write belonged to is committed (`true`) or rolled back (`false`).
