@@ -1,12 +1,12 @@
-//! The engine's error: what an admin can meet in the window or on the CLI, said so they can act.
-
-use std::net::SocketAddr;
+//! The services' error (sources, settings): what an admin can meet in the window or on the CLI,
+//! said so they can act. The CLI and the window translate it at their edge.
 
 use crate::store::StoreError;
 use crate::tokens::KeychainError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// The store failed, or the data folder or database cannot be used (the message says which).
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -19,25 +19,6 @@ pub enum EngineError {
     InvalidInput(String),
     #[error("{0}")]
     Keychain(#[from] KeychainError),
-    #[error("cannot listen on {addr}: {reason}. Pick another address or port (--bind, SCIMDESK_BIND or the bind setting)")]
-    Bind { addr: SocketAddr, reason: String },
-}
-
-impl EngineError {
-    /// A short machine-readable kind, for the window to choose how to show the error.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            EngineError::Store(StoreError::NewerSchema(_)) => "newerDatabase",
-            EngineError::Store(StoreError::DataDir(..)) => "dataDir",
-            EngineError::Store(_) => "store",
-            EngineError::InvalidSlug(_) => "invalidSlug",
-            EngineError::SourceNotFound(_) => "sourceNotFound",
-            EngineError::SlugTaken(_) => "slugTaken",
-            EngineError::InvalidInput(_) => "invalidInput",
-            EngineError::Keychain(_) => "keychain",
-            EngineError::Bind { .. } => "bind",
-        }
-    }
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;

@@ -8,29 +8,7 @@ use std::time::Instant;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-/// What a request changed, in the SCIM vocabulary the Activity feed shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase", tag = "type")]
-pub enum Change {
-    UserCreated,
-    UserUpdated,
-    UserDisabled,
-    UserEnabled,
-    UserDeleted,
-    GroupCreated,
-    GroupUpdated,
-    GroupRenamed,
-    GroupDeleted,
-    MembersChanged { added: u64, removed: u64 },
-    /// The request was refused (4xx/5xx); `summary` says why.
-    Refused,
-    /// The request read data and changed nothing.
-    Read,
-    SourceCreated,
-    SourceUpdated,
-    SourceDeleted,
-    TokenRotated,
-}
+pub use crate::change::Change;
 
 /// One event on the broadcast channel. `seq` increases by one per event of this engine.
 #[derive(Debug, Clone, Serialize)]

@@ -1,8 +1,13 @@
 //! ScimDesk's engine: an embedded SCIM 2.0 server for Microsoft Entra ID (and Okta, OneLogin),
 //! its SQLite store, sources with keychain-held tokens, and live provisioning events.
 //!
-//! The desktop app and the headless `scimdesk` CLI are thin shells over [`Engine`].
+//! The desktop app and the headless `scimdesk` CLI are thin shells over [`Engine`], a facade
+//! that opens the store and hands out the services: [`Sources`] (with authentication),
+//! [`Settings`], the [`Directory`] and the [`Activity`] log. Imports point down:
+//! `server`/`cli` → `Engine` → services → `directory` → `store` → `scim`.
 
+pub mod activity;
+pub mod change;
 pub mod directory;
 pub mod error;
 pub mod events;
@@ -14,66 +19,44 @@ pub mod sources;
 pub mod store;
 pub mod tokens;
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 
-use serde::Serialize;
-
+pub use activity::{Activity, RequestActivity};
+pub use change::Change;
+pub use directory::{Directory, DirectoryError};
 pub use error::{EngineError, Result};
-pub use events::{Change, ProvisioningEvent, RequestStats};
-pub use server::ServerHandle;
-pub use settings::Settings;
-pub use sources::{IssuedToken, SourceSummary};
-pub use store::{ActivityEntry, SourceCounts};
+pub use events::{ProvisioningEvent, RequestStats};
+pub use settings::{CurrentSettings, Settings};
+pub use sources::{IssuedToken, SourceCounters, SourceSummary, Sources};
+pub use store::{ActivityEntry, SourceCounts, StoreError};
 
-use directory::Directory;
 use events::Events;
-use store::{SourceRow, Store};
-use tokens::Keychain;
+use store::Store;
 
-/// The engine: open it on a data dir, start its server, and manage sources.
+/// The engine: open it on a data dir, then use its services; `server::start` serves it.
 pub struct Engine {
-    store: Store,
+    settings: Arc<Settings>,
+    sources: Sources,
     directory: Directory,
-    events: Events,
-    keychain: Keychain,
+    activity: Activity,
+    events: Arc<Events>,
     data_dir: PathBuf,
-    /// Sources by slug as last read, for authenticating requests without a query each time.
-    auth_cache: Mutex<HashMap<String, (Arc<SourceRow>, Instant)>>,
-    listen_addr: Mutex<Option<SocketAddr>>,
-    /// The public URL setting and when it was read (see [`Engine::public_url`]).
-    public_url_cache: Mutex<Option<(Option<String>, Instant)>>,
-}
-
-/// Per-source figures for the window: stored counts plus live request figures.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SourceCounters {
-    pub slug: String,
-    #[serde(flatten)]
-    pub counts: SourceCounts,
-    #[serde(flatten)]
-    pub requests: RequestStats,
-    /// The sequence number of the newest event when this snapshot was taken.
-    pub seq: u64,
 }
 
 impl Engine {
     /// Open the engine on `data_dir`: the database is created or migrated there.
     pub async fn open(data_dir: &Path) -> Result<Arc<Engine>> {
         let store = Store::open(data_dir).await?;
+        let events = Arc::new(Events::new());
+        let settings = Arc::new(Settings::new(store.clone()));
         Ok(Arc::new(Engine {
+            sources: Sources::new(store.clone(), events.clone(), settings.clone()),
             directory: Directory::new(store.clone()),
-            store,
-            events: Events::new(),
-            keychain: Keychain::default(),
+            activity: Activity::new(store, events.clone()),
+            settings,
+            events,
             data_dir: data_dir.to_path_buf(),
-            auth_cache: Mutex::new(HashMap::new()),
-            listen_addr: Mutex::new(None),
-            public_url_cache: Mutex::new(None),
         }))
     }
 
@@ -90,43 +73,28 @@ impl Engine {
         self.data_dir.join(store::DATABASE_FILE)
     }
 
+    /// Sources: create, rotate, enable, delete; authenticate requests; counters and activity.
+    pub fn sources(&self) -> &Sources {
+        &self.sources
+    }
+
+    /// Settings, the SCIM Base URL they give, and where the server listens.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Users and groups: the operations every caller shares.
     pub fn directory(&self) -> &Directory {
         &self.directory
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// Where each request's activity row and event are recorded.
+    pub fn activity(&self) -> &Activity {
+        &self.activity
     }
 
     /// Events published after each committed change and each refused request.
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<ProvisioningEvent> {
         self.events.subscribe()
-    }
-
-    /// Where the server is listening, when it is.
-    pub fn listen_addr(&self) -> Option<SocketAddr> {
-        *self.listen_addr.lock().expect("listen addr lock")
-    }
-
-    /// A snapshot of a source's counters; apply events with a greater `seq` on top of it.
-    pub async fn counters(&self, slug: &str) -> Result<SourceCounters> {
-        let seq = self.events.last_seq();
-        let row = self.store.source_by_slug(slug)?.ok_or_else(|| EngineError::SourceNotFound(slug.into()))?;
-        Ok(SourceCounters {
-            slug: slug.to_string(),
-            counts: self.store.source_counts(row.id)?,
-            requests: self.events.request_stats(slug),
-            seq,
-        })
-    }
-
-    /// The newest activity rows of a source, newest first.
-    pub async fn activity(&self, slug: &str, limit: i64) -> Result<Vec<ActivityEntry>> {
-        let row = self.store.source_by_slug(slug)?.ok_or_else(|| EngineError::SourceNotFound(slug.into()))?;
-        Ok(self.store.recent_activity(row.id, limit.clamp(1, 10_000))?)
-    }
-
-    fn forget_auth(&self, slug: &str) {
-        self.auth_cache.lock().expect("auth cache lock").remove(slug);
     }
 }

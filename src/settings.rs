@@ -1,11 +1,14 @@
-//! Admin settings kept in the database: listen address, public URL, clipboard clear time.
+//! Admin settings kept in the database (listen address, public URL, clipboard clear time), and
+//! the SCIM Base URL they give each source.
 
 use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use crate::error::{EngineError, Result};
-use crate::Engine;
+use crate::store::Store;
 
 /// Where the server listens unless told otherwise: loopback, for a tunnel to connect to.
 pub const DEFAULT_BIND: &str = "127.0.0.1:7643";
@@ -15,9 +18,14 @@ const PUBLIC_URL: &str = "public_url";
 const BIND: &str = "bind";
 const CLIPBOARD_CLEAR_SECONDS: &str = "clipboard_clear_seconds";
 
+/// How long the public URL read for a request is trusted, so that a change made by another
+/// process (the CLI) shows within this time.
+const PUBLIC_URL_TTL: Duration = Duration::from_secs(1);
+
+/// The settings as saved (defaults where none is saved).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Settings {
+pub struct CurrentSettings {
     pub bind: SocketAddr,
     pub public_url: Option<String>,
     pub clipboard_clear_seconds: u64,
@@ -26,10 +34,11 @@ pub struct Settings {
 /// Check and tidy a public URL: an absolute http(s) URL without query; trailing `/` removed.
 pub fn normalize_public_url(url: &str) -> Result<String> {
     let url = url.trim().trim_end_matches('/');
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| EngineError::InvalidInput(format!("the public URL \"{url}\" must start with https:// (the address of your tunnel, e.g. https://scim.example.com)")))?;
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).ok_or_else(|| {
+        EngineError::InvalidInput(format!(
+            "the public URL \"{url}\" must start with https:// (the address of your tunnel, e.g. https://scim.example.com)"
+        ))
+    })?;
     if rest.is_empty() || rest.contains(['?', '#', ' ']) {
         return Err(EngineError::InvalidInput(format!("the public URL \"{url}\" is not a plain https://host[/path] address")));
     }
@@ -37,23 +46,33 @@ pub fn normalize_public_url(url: &str) -> Result<String> {
 }
 
 pub fn parse_bind(addr: &str) -> Result<SocketAddr> {
-    addr.trim().parse().map_err(|_| {
-        EngineError::InvalidInput(format!("\"{addr}\" is not an address and port such as 127.0.0.1:7643"))
-    })
+    addr.trim()
+        .parse()
+        .map_err(|_| EngineError::InvalidInput(format!("\"{addr}\" is not an address and port such as 127.0.0.1:7643")))
 }
 
-impl Engine {
-    pub async fn settings(&self) -> Result<Settings> {
+/// The settings service: reads and saves settings, and knows where this process listens.
+pub struct Settings {
+    store: Store,
+    /// The public URL setting and when it was read (see [`Settings::public_url`]).
+    public_url_cache: Mutex<Option<(Option<String>, Instant)>>,
+    listen_addr: Mutex<Option<SocketAddr>>,
+}
+
+impl Settings {
+    pub(crate) fn new(store: Store) -> Self {
+        Settings { store, public_url_cache: Mutex::new(None), listen_addr: Mutex::new(None) }
+    }
+
+    pub fn current(&self) -> Result<CurrentSettings> {
         let bind = match self.store.setting(BIND)? {
             Some(b) => parse_bind(&b)?,
             None => DEFAULT_BIND.parse().expect("default bind address"),
         };
-        let clipboard_clear_seconds = self
-            .store
-            .setting(CLIPBOARD_CLEAR_SECONDS)?
+        let clipboard_clear_seconds = (self.store.setting(CLIPBOARD_CLEAR_SECONDS)?)
             .and_then(|s| s.parse().ok())
             .unwrap_or(DEFAULT_CLIPBOARD_CLEAR_SECONDS);
-        Ok(Settings { bind, public_url: self.store.setting(PUBLIC_URL)?, clipboard_clear_seconds })
+        Ok(CurrentSettings { bind, public_url: self.store.setting(PUBLIC_URL)?, clipboard_clear_seconds })
     }
 
     /// Set or clear (empty) the public URL of the tunnel; it only changes the SCIM Base URL shown.
@@ -64,16 +83,16 @@ impl Engine {
         Ok(())
     }
 
-    /// The public URL for `meta.location` on the request path: read at most once a second, so
-    /// a change made by another process (the CLI) shows within that time.
-    pub(crate) async fn public_url(&self) -> Option<String> {
+    /// The public URL for `meta.location` on the request path: read at most once a second. A
+    /// database that cannot be read gives no public URL (the request's Host is used instead).
+    pub fn public_url(&self) -> Option<String> {
         if let Some((url, at)) = self.public_url_cache.lock().expect("public url cache").as_ref() {
-            if at.elapsed() < std::time::Duration::from_secs(1) {
+            if at.elapsed() < PUBLIC_URL_TTL {
                 return url.clone();
             }
         }
         let url = self.store.setting(PUBLIC_URL).ok().flatten();
-        *self.public_url_cache.lock().expect("public url cache") = Some((url.clone(), std::time::Instant::now()));
+        *self.public_url_cache.lock().expect("public url cache") = Some((url.clone(), Instant::now()));
         url
     }
 
@@ -88,10 +107,29 @@ impl Engine {
         Ok(self.store.set_setting(CLIPBOARD_CLEAR_SECONDS, Some(seconds.to_string())).await?)
     }
 
+    /// Where this process's server listens, when it does.
+    pub fn listen_addr(&self) -> Option<SocketAddr> {
+        *self.listen_addr.lock().expect("listen addr lock")
+    }
+
+    /// Record that the server listens on `addr`.
+    pub fn server_started(&self, addr: SocketAddr) {
+        *self.listen_addr.lock().expect("listen addr lock") = Some(addr);
+    }
+
+    /// Record that the server on `addr` stopped; a restart on another address is not undone by
+    /// the old server's end.
+    pub fn server_stopped(&self, addr: SocketAddr) {
+        let mut listen = self.listen_addr.lock().expect("listen addr lock");
+        if *listen == Some(addr) {
+            *listen = None;
+        }
+    }
+
     /// The SCIM Base URL to give Entra: `<public url>/source/scim/<slug>/v2`, or the local
     /// listen address when no public URL is set.
-    pub async fn scim_base_url(&self, slug: &str) -> Result<String> {
-        let settings = self.settings().await?;
+    pub fn scim_base_url(&self, slug: &str) -> Result<String> {
+        let settings = self.current()?;
         let root = match settings.public_url {
             Some(url) => url,
             None => format!("http://{}", self.listen_addr().unwrap_or(settings.bind)),

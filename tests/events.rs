@@ -10,9 +10,9 @@ use serde_json::json;
 async fn each_change_and_refusal_publishes_an_event_in_sequence_and_counters_follow() {
     let dir = tempfile::tempdir().unwrap();
     let engine = Engine::open(dir.path()).await.unwrap();
-    let issued = engine.create_source("Entra ID", Some("entra")).await.unwrap();
+    let issued = engine.sources().create("Entra ID", Some("entra")).await.unwrap();
     let token = issued.token.expose_secret().to_string();
-    let server = engine.start_server("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let server = scimdesk::server::start(engine.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let mut events = engine.subscribe();
     let scim = Scim {
         http: reqwest::Client::new(),
@@ -54,7 +54,7 @@ async fn each_change_and_refusal_publishes_an_event_in_sequence_and_counters_fol
     assert_eq!(got[5].status, 401);
     assert!(!format!("{got:?}").contains(&token), "no token in events");
 
-    let counters = engine.counters("entra").await.unwrap();
+    let counters = engine.sources().counters("entra").unwrap();
     assert_eq!(counters.counts.users, 0);
     assert_eq!(counters.counts.groups, 1);
     assert_eq!(counters.counts.memberships, 0, "deleting the user removed its membership");
@@ -65,7 +65,7 @@ async fn each_change_and_refusal_publishes_an_event_in_sequence_and_counters_fol
 
     // The activity log has the same story, newest first.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let activity = engine.activity("entra", 10).await.unwrap();
+    let activity = engine.sources().activity("entra", 10).unwrap();
     assert_eq!(activity[0].summary, "deleted user ev@contoso.com");
     assert!(activity.iter().any(|a| a.status == 401 && a.summary.starts_with("refused")));
     server.stop().await;

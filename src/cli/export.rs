@@ -3,7 +3,9 @@
 use serde_json::{json, Value};
 
 use scimdesk::scim::{ResourceKind, ENTERPRISE_USER_SCHEMA};
-use scimdesk::{Engine, EngineError};
+use scimdesk::Engine;
+
+use super::CliError;
 
 use super::listing::all;
 
@@ -40,8 +42,8 @@ fn primary_email(user: &Value) -> String {
     chosen.map(|m| text(m, &["value"])).unwrap_or_default()
 }
 
-pub async fn run(engine: &Engine, slug: &str, format: Format, which: Which) -> Result<(), EngineError> {
-    let csv_error = |e: csv::Error| EngineError::InvalidInput(format!("could not write CSV: {e}"));
+pub async fn run(engine: &Engine, slug: &str, format: Format, which: Which) -> Result<(), CliError> {
+    let csv_error = |e: csv::Error| CliError::Output(format!("CSV: {e}"));
     match format {
         Format::Json => {
             let users = all(engine, slug, ResourceKind::User, None).await?;
@@ -90,7 +92,7 @@ pub async fn run(engine: &Engine, slug: &str, format: Format, which: Which) -> R
                     }
                 }
             }
-            out.flush().map_err(|e| EngineError::InvalidInput(format!("could not write CSV: {e}")))?;
+            out.flush().map_err(|e| CliError::Output(format!("CSV: {e}")))?;
         }
     }
     Ok(())

@@ -4,11 +4,13 @@ use serde_json::Value;
 
 use scimdesk::directory::ListRequest;
 use scimdesk::scim::ResourceKind;
-use scimdesk::{Engine, EngineError};
+use scimdesk::Engine;
+
+use super::CliError;
 
 /// Every resource of a source matching `filter`, walking the pages.
-pub async fn all(engine: &Engine, slug: &str, kind: ResourceKind, filter: Option<String>) -> Result<Vec<Value>, EngineError> {
-    let source = engine.source_ref(slug).await?;
+pub async fn all(engine: &Engine, slug: &str, kind: ResourceKind, filter: Option<String>) -> Result<Vec<Value>, CliError> {
+    let source = engine.sources().source_ref(slug)?;
     let mut out = Vec::new();
     loop {
         let req = ListRequest {
@@ -17,8 +19,8 @@ pub async fn all(engine: &Engine, slug: &str, kind: ResourceKind, filter: Option
             count: Some(1000),
             ..Default::default()
         };
-        let page = match engine.directory().list(&source, kind, &req).await.map_err(|e| EngineError::InvalidInput(e.detail))?.body {
-            Some(body) => body.into_value().map_err(|e| EngineError::InvalidInput(e.detail))?,
+        let page = match engine.directory().list(&source, kind, &req).await?.body {
+            Some(body) => body.into_value()?,
             None => Value::Null,
         };
         let resources = page["Resources"].as_array().cloned().unwrap_or_default();
@@ -35,7 +37,7 @@ fn s<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
-pub async fn users(engine: &Engine, slug: &str, filter: Option<String>) -> Result<(), EngineError> {
+pub async fn users(engine: &Engine, slug: &str, filter: Option<String>) -> Result<(), CliError> {
     let users = all(engine, slug, ResourceKind::User, filter).await?;
     println!("{:<36}  {:<32} {:<24} {:<8} EXTERNAL ID", "ID", "USERNAME", "DISPLAY NAME", "ACTIVE");
     for u in &users {
@@ -53,7 +55,7 @@ pub async fn users(engine: &Engine, slug: &str, filter: Option<String>) -> Resul
     Ok(())
 }
 
-pub async fn groups(engine: &Engine, slug: &str, filter: Option<String>) -> Result<(), EngineError> {
+pub async fn groups(engine: &Engine, slug: &str, filter: Option<String>) -> Result<(), CliError> {
     let groups = all(engine, slug, ResourceKind::Group, filter).await?;
     println!("{:<36}  {:<32} {:>8}  EXTERNAL ID", "ID", "DISPLAY NAME", "MEMBERS");
     for g in &groups {

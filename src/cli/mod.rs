@@ -1,5 +1,6 @@
 //! The command line: argument definitions and what each command does.
 
+mod error;
 mod export;
 mod listing;
 
@@ -10,6 +11,8 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use scimdesk::{Engine, EngineError, IssuedToken, SourceSummary};
+
+pub use error::CliError;
 
 #[derive(Parser, Debug)]
 #[command(name = "scimdesk", version, about = "ScimDesk: receive your identity directory from Entra ID over SCIM 2.0")]
@@ -133,18 +136,18 @@ fn print_issued(issued: &IssuedToken) {
     }
 }
 
-pub async fn run(cli: Cli) -> Result<(), EngineError> {
+pub async fn run(cli: Cli) -> Result<(), CliError> {
     let data_dir = cli.data_dir.clone().unwrap_or_else(Engine::default_data_dir);
     let engine = Engine::open(&data_dir).await?;
     match cli.command {
         Command::Serve { bind } => serve(engine, bind).await,
-        Command::Source(cmd) => source(engine, cmd).await,
+        Command::Source(cmd) => Ok(source(engine, cmd).await?),
         Command::Users { slug, filter } => listing::users(&engine, &slug, filter).await,
         Command::Groups { slug, filter } => listing::groups(&engine, &slug, filter).await,
         Command::Export { slug, format, resources } => export::run(&engine, &slug, format, resources).await,
-        Command::Config(ConfigCommand::Set { key, value }) => config_set(&engine, &key, &value).await,
+        Command::Config(ConfigCommand::Set { key, value }) => Ok(config_set(&engine, &key, &value).await?),
         Command::Config(ConfigCommand::Show) => {
-            let s = engine.settings().await?;
+            let s = engine.settings().current()?;
             println!("bind:            {}", s.bind);
             println!("public-url:      {}", s.public_url.as_deref().unwrap_or("(not set)"));
             println!("clipboard-clear: {} s", s.clipboard_clear_seconds);
@@ -154,10 +157,10 @@ pub async fn run(cli: Cli) -> Result<(), EngineError> {
     }
 }
 
-async fn serve(engine: Arc<Engine>, bind: Option<String>) -> Result<(), EngineError> {
+async fn serve(engine: Arc<Engine>, bind: Option<String>) -> Result<(), CliError> {
     let addr: SocketAddr = match bind {
         Some(b) => scimdesk::settings::parse_bind(&b)?,
-        None => engine.settings().await?.bind,
+        None => engine.settings().current()?.bind,
     };
     if !addr.ip().is_loopback() {
         tracing::warn!(
@@ -165,10 +168,10 @@ async fn serve(engine: Arc<Engine>, bind: Option<String>) -> Result<(), EngineEr
              The usual set-up binds 127.0.0.1 and lets a tunnel (cloudflared, ngrok) connect to it"
         );
     }
-    let server = engine.start_server(addr).await?;
+    let server = scimdesk::server::start(engine.clone(), addr).await?;
     println!("ScimDesk is listening on http://{}", server.local_addr());
     println!("Data: {}", engine.database_path().display());
-    for s in engine.list_sources().await? {
+    for s in engine.sources().list()? {
         println!("Source {:<20} {}", s.slug, s.scim_base_url);
     }
     shutdown_signal().await;
@@ -196,15 +199,16 @@ async fn shutdown_signal() {
 }
 
 async fn source(engine: Arc<Engine>, cmd: SourceCommand) -> Result<(), EngineError> {
+    let sources = engine.sources();
     match cmd {
-        SourceCommand::Create { name, slug } => print_issued(&engine.create_source(&name, slug.as_deref()).await?),
+        SourceCommand::Create { name, slug } => print_issued(&sources.create(&name, slug.as_deref()).await?),
         SourceCommand::List => {
-            let sources = engine.list_sources().await?;
-            if sources.is_empty() {
+            let list = sources.list()?;
+            if list.is_empty() {
                 println!("No sources yet. Create one with: scimdesk source create \"Entra ID\"");
             }
             println!("{:<24} {:<24} {:>8} {:>8} {:<8} SCIM BASE URL", "SLUG", "NAME", "USERS", "GROUPS", "ENABLED");
-            for s in sources {
+            for s in list {
                 println!(
                     "{:<24} {:<24} {:>8} {:>8} {:<8} {}",
                     s.slug,
@@ -216,25 +220,25 @@ async fn source(engine: Arc<Engine>, cmd: SourceCommand) -> Result<(), EngineErr
                 );
             }
         }
-        SourceCommand::Show { slug } => print_summary(&engine.source(&slug).await?),
-        SourceCommand::Token { slug } => println!("{}", engine.source_token(&slug).await?.expose_secret()),
+        SourceCommand::Show { slug } => print_summary(&sources.get(&slug)?),
+        SourceCommand::Token { slug } => println!("{}", sources.token(&slug).await?.expose_secret()),
         SourceCommand::Rotate { slug, overlap } => {
-            let issued = engine.rotate_token(&slug, overlap).await?;
+            let issued = sources.rotate(&slug, overlap).await?;
             print_issued(&issued);
             if let Some(d) = overlap {
                 println!("The previous token stays valid for {}.", humantime::format_duration(d));
             }
         }
         SourceCommand::Enable { slug } => {
-            engine.set_source_enabled(&slug, true).await?;
+            sources.set_enabled(&slug, true).await?;
             println!("Source {slug} is enabled.");
         }
         SourceCommand::Disable { slug } => {
-            engine.set_source_enabled(&slug, false).await?;
+            sources.set_enabled(&slug, false).await?;
             println!("Source {slug} is disabled: its requests are refused until it is enabled again.");
         }
         SourceCommand::Delete { slug } => {
-            engine.delete_source(&slug).await?;
+            sources.delete(&slug).await?;
             println!("Source {slug} was deleted with its users, groups and activity.");
         }
     }
@@ -242,21 +246,22 @@ async fn source(engine: Arc<Engine>, cmd: SourceCommand) -> Result<(), EngineErr
 }
 
 async fn config_set(engine: &Engine, key: &str, value: &str) -> Result<(), EngineError> {
+    let settings = engine.settings();
     match key {
         "public-url" => {
-            engine.set_public_url(Some(value)).await?;
-            match engine.settings().await?.public_url {
+            settings.set_public_url(Some(value)).await?;
+            match settings.current()?.public_url {
                 Some(url) => println!("Public URL set to {url}; SCIM Base URLs now start with it."),
                 None => println!("Public URL cleared."),
             }
         }
         "bind" => {
-            engine.set_bind(scimdesk::settings::parse_bind(value)?).await?;
+            settings.set_bind(scimdesk::settings::parse_bind(value)?).await?;
             println!("The server will listen on {value} from its next start.");
         }
         "clipboard-clear" => {
             let secs = value.parse().map_err(|_| EngineError::InvalidInput(format!("\"{value}\" is not a number of seconds")))?;
-            engine.set_clipboard_clear_seconds(secs).await?;
+            settings.set_clipboard_clear_seconds(secs).await?;
             println!("The clipboard is cleared {secs} s after \"Copy token\".");
         }
         other => {

@@ -4,8 +4,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{render, scim_err, Directory, SourceRef};
-use crate::scim::{ResourceKind, ScimError};
+use super::{render, Directory, Result, SourceRef};
+use crate::scim::ResourceKind;
 use crate::store::groups as store_groups;
 
 /// One page of search results: full SCIM resources (groups without members).
@@ -27,21 +27,20 @@ pub struct GroupRef {
 
 impl Directory {
     /// Users or groups whose names contain `text`, `limit` from `offset`.
-    pub async fn search(&self, source: &SourceRef, kind: ResourceKind, text: &str, offset: usize, limit: usize) -> Result<SearchPage, ScimError> {
+    pub async fn search(&self, source: &SourceRef, kind: ResourceKind, text: &str, offset: usize, limit: usize) -> Result<SearchPage> {
         let limit = limit.clamp(1, 1000);
-        let page = self.store.search(kind, source.id, text, offset as i64, limit as i64).map_err(scim_err)?;
+        let page = self.store.search(kind, source.id, text, offset as i64, limit as i64)?;
         let resources = page
             .resources
             .into_iter()
             .map(|r| Ok(render(kind, &r.parse()?, &source.base_url, None)))
-            .collect::<Result<_, crate::store::StoreError>>()
-            .map_err(scim_err)?;
+            .collect::<Result<_, crate::store::StoreError>>()?;
         Ok(SearchPage { total: page.total, offset, resources })
     }
 
     /// The groups a user (or group) is a direct member of.
-    pub async fn groups_of(&self, member_id: &str) -> Result<Vec<GroupRef>, ScimError> {
-        let rows = self.store.read(|conn| store_groups::groups_of(conn, member_id)).map_err(scim_err)?;
+    pub async fn groups_of(&self, member_id: &str) -> Result<Vec<GroupRef>> {
+        let rows = self.store.read(|conn| store_groups::groups_of(conn, member_id))?;
         Ok(rows.into_iter().map(|(id, display_name)| GroupRef { id, display_name }).collect())
     }
 }

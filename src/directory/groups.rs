@@ -2,13 +2,12 @@
 
 use serde_json::{json, Value};
 
-use super::{new_id, not_found, render, scim_err, Directory, Outcome, Precondition, SourceRef};
-use crate::events::Change;
+use super::{new_id, render, Directory, DirectoryError, Outcome, Precondition, Result, SourceRef};
+use crate::change::Change;
 use crate::scim::patch::{self, MemberChange, PatchStep};
-use crate::scim::{resource, ResourceKind, ScimError};
+use crate::scim::{resource, ResourceKind};
 use crate::store::groups as store_groups;
-use crate::store::StoredResource;
-use crate::store::{Connection, MemberRow, StoreError};
+use crate::store::{Connection, MemberRow, MembersAdded, StoredResource};
 
 const GROUP: ResourceKind = ResourceKind::Group;
 
@@ -27,20 +26,32 @@ struct Delta {
     removed: u64,
 }
 
+/// Add `ids` to the group: a group cannot contain itself, and every member must be a user or
+/// group of the source. Returns how many were added.
+fn add_members(conn: &Connection, source_id: i64, group: &StoredResource, ids: &[String]) -> Result<u64> {
+    if ids.contains(&group.id) {
+        return Err(DirectoryError::SelfMember(group.id.clone()));
+    }
+    match store_groups::add_members(conn, source_id, group, ids)? {
+        MembersAdded::Added(n) => Ok(n),
+        MembersAdded::UnknownMember(id) => Err(DirectoryError::UnknownMember(id)),
+    }
+}
+
 fn apply_member_change(
     conn: &Connection,
     source_id: i64,
     group: &StoredResource,
     change: MemberChange,
     delta: &mut Delta,
-) -> Result<(), StoreError> {
+) -> Result<()> {
     match change {
-        MemberChange::Add(ids) => delta.added += store_groups::add_members(conn, source_id, group, &ids)?,
+        MemberChange::Add(ids) => delta.added += add_members(conn, source_id, group, &ids)?,
         MemberChange::Remove(ids) => delta.removed += store_groups::remove_members(conn, group, &ids)?,
         MemberChange::RemoveAll => delta.removed += store_groups::remove_all_members(conn, group)?,
         MemberChange::ReplaceAll(ids) => {
             delta.removed += store_groups::remove_all_members(conn, group)?;
-            delta.added += store_groups::add_members(conn, source_id, group, &ids)?;
+            delta.added += add_members(conn, source_id, group, &ids)?;
         }
         MemberChange::RemoveWhere(filter) => {
             let members = store_groups::members_of(conn, group.rowid)?;
@@ -81,7 +92,7 @@ fn describe(before: &Value, after: &Value, delta: Delta) -> (Change, String) {
 }
 
 impl Directory {
-    pub async fn create_group(&self, source: &SourceRef, mut body: Value) -> Result<Outcome, ScimError> {
+    pub async fn create_group(&self, source: &SourceRef, mut body: Value) -> Result<Outcome> {
         let member_ids = match body.as_object_mut().and_then(|o| {
             let key = o.keys().find(|k| k.eq_ignore_ascii_case("members")).cloned();
             key.and_then(|k| o.remove(&k))
@@ -91,18 +102,15 @@ impl Directory {
         };
         let doc = resource::normalize(GROUP, body)?;
         let (id, source_id) = (new_id(), source.id);
-        let (stored, members) = self
-            .store
-            .writer()
-            .write(move |conn| {
-                let group = store_groups::insert_group(conn, source_id, &id, &doc)?;
-                let added = store_groups::add_members(conn, source_id, &group, &member_ids)?;
+        let (stored, members) = self.write(move |conn| {
+                let group = store_groups::insert_group(conn, source_id, &id, &doc)
+                    .map_err(|e| DirectoryError::on_name_clash(e, display_name(&doc)))?;
+                let added = add_members(conn, source_id, &group, &member_ids)?;
                 store_groups::adjust_count(conn, group.rowid, added as i64)?;
                 let members = store_groups::members_of(conn, group.rowid)?;
                 Ok((group, members))
             })
-            .await
-            .map_err(scim_err)?;
+            .await?;
         let body = render(GROUP, &stored, &source.base_url, Some(&members));
         let mut summary = format!("created group {}", display_name(&stored.doc));
         if !members.is_empty() {
@@ -112,7 +120,7 @@ impl Directory {
     }
 
     /// The group, with its members unless `with_members` is false (they are then not read).
-    pub async fn get_group(&self, source: &SourceRef, id: &str, with_members: bool) -> Result<(StoredResource, Value), ScimError> {
+    pub async fn get_group(&self, source: &SourceRef, id: &str, with_members: bool) -> Result<(StoredResource, Value)> {
         // The group and its members as of one moment.
         let (stored, members) = self
             .store
@@ -120,18 +128,17 @@ impl Directory {
                 let Some(group) = store_groups::get_group(conn, source.id, id)? else { return Ok(None) };
                 let members = if with_members { Some(store_groups::members_of(conn, group.rowid)?) } else { None };
                 Ok(Some((group, members)))
-            })
-            .map_err(scim_err)?
-            .ok_or_else(|| not_found("group", id))?;
+            })?
+            .ok_or_else(|| DirectoryError::not_found(GROUP, id))?;
         let body = render(GROUP, &stored, &source.base_url, members.as_deref());
         Ok((stored, body))
     }
 
-    pub(super) fn members(&self, group: &StoredResource) -> Result<Vec<MemberRow>, ScimError> {
-        self.store.read(|conn| store_groups::members_of(conn, group.rowid)).map_err(scim_err)
+    pub(super) fn members(&self, group: &StoredResource) -> Result<Vec<MemberRow>> {
+        Ok(self.store.read(|conn| store_groups::members_of(conn, group.rowid))?)
     }
 
-    pub async fn replace_group(&self, source: &SourceRef, id: &str, mut body: Value, pre: Precondition) -> Result<Outcome, ScimError> {
+    pub async fn replace_group(&self, source: &SourceRef, id: &str, mut body: Value, pre: Precondition) -> Result<Outcome> {
         // PUT replaces the whole group: members absent or empty means no members.
         let members = body
             .as_object_mut()
@@ -144,7 +151,7 @@ impl Directory {
         self.update_group(source, id, pre, vec![PatchStep::Members(MemberChange::ReplaceAll(ids))], Some(doc)).await
     }
 
-    pub async fn patch_group(&self, source: &SourceRef, id: &str, body: &Value, pre: Precondition) -> Result<Outcome, ScimError> {
+    pub async fn patch_group(&self, source: &SourceRef, id: &str, body: &Value, pre: Precondition) -> Result<Outcome> {
         let steps = patch::plan(GROUP, patch::parse_patch_request(body)?)?;
         self.update_group(source, id, pre, steps, None).await
     }
@@ -157,13 +164,10 @@ impl Directory {
         pre: Precondition,
         steps: Vec<PatchStep>,
         replacement: Option<Value>,
-    ) -> Result<Outcome, ScimError> {
-        let (source_id, id_owned) = (source.id, id.to_string());
-        let (before, stored, delta) = self
-            .store
-            .writer()
-            .write(move |conn| {
-                let current = store_groups::get_group(conn, source_id, &id_owned)?.ok_or_else(|| not_found("group", &id_owned))?;
+    ) -> Result<Outcome> {
+        let (source_id, id) = (source.id, id.to_string());
+        let (before, stored, delta) = self.write(move |conn| {
+                let current = store_groups::get_group(conn, source_id, &id)?.ok_or_else(|| DirectoryError::not_found(GROUP, &id))?;
                 pre.check(current.version)?;
                 let mut doc = replacement.unwrap_or_else(|| current.doc.clone());
                 let mut delta = Delta::default();
@@ -178,18 +182,12 @@ impl Directory {
                     return Ok((current.doc.clone(), current, delta));
                 }
                 let member_delta = delta.added as i64 - delta.removed as i64;
-                let updated = store_groups::update_group(conn, &current, &doc, member_delta)?;
+                let updated = store_groups::update_group(conn, &current, &doc, member_delta)
+                    .map_err(|e| DirectoryError::on_name_clash(e, display_name(&doc)))?;
                 Ok((current.doc, updated, delta))
             })
-            .await
-            .map_err(scim_err)?;
+            .await?;
         let (change, summary) = describe(&before, &stored.doc, delta);
         Ok(Outcome::changed(change, &stored, None, summary))
-    }
-
-    pub async fn delete_group(&self, source: &SourceRef, id: &str, pre: Precondition) -> Result<Outcome, ScimError> {
-        let deleted = self.delete_resource(source, GROUP, id, pre).await?;
-        let summary = format!("deleted group {}", display_name(&deleted.doc));
-        Ok(Outcome { version: None, ..Outcome::changed(Change::GroupDeleted, &deleted, None, summary) })
     }
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{answers_with_stored_text, render, render_text, scim_err, Body, Directory, Outcome, SourceRef};
+use super::{answers_with_stored_text, render, render_text, Body, Directory, Outcome, Result, SourceRef};
 use crate::scim::discovery::MAX_PAGE_SIZE;
 use crate::scim::filter::{parse_filter, AttrPath};
 use crate::scim::{resource, ResourceKind, ScimError, LIST_RESPONSE_SCHEMA};
@@ -24,7 +24,11 @@ pub struct ListRequest {
 }
 
 /// `attributes` and `excludedAttributes`, parsed.
-pub fn selection(kind: ResourceKind, attributes: Option<&str>, excluded: Option<&str>) -> Result<(Vec<AttrPath>, Vec<AttrPath>), ScimError> {
+pub fn selection(
+    kind: ResourceKind,
+    attributes: Option<&str>,
+    excluded: Option<&str>,
+) -> Result<(Vec<AttrPath>, Vec<AttrPath>), ScimError> {
     let parse = |s: Option<&str>| s.map(|s| resource::parse_attribute_list(kind, s)).transpose().map(Option::unwrap_or_default);
     Ok((parse(attributes)?, parse(excluded)?))
 }
@@ -56,7 +60,7 @@ fn sort_text(v: &Value) -> String {
 }
 
 impl Directory {
-    pub async fn list(&self, source: &SourceRef, kind: ResourceKind, req: &ListRequest) -> Result<Outcome, ScimError> {
+    pub async fn list(&self, source: &SourceRef, kind: ResourceKind, req: &ListRequest) -> Result<Outcome> {
         let filter = req.filter.as_deref().filter(|f| !f.trim().is_empty()).map(parse_filter).transpose()?;
         let (attributes, excluded) = selection(kind, req.attributes.as_deref(), req.excluded_attributes.as_deref())?;
         let sort_by = match req.sort_by.as_deref().filter(|s| !s.trim().is_empty()) {
@@ -71,7 +75,9 @@ impl Directory {
         let sort_order = match req.sort_order.as_deref().map(str::to_ascii_lowercase).as_deref() {
             None | Some("") | Some("ascending") => SortOrder::Ascending,
             Some("descending") => SortOrder::Descending,
-            Some(other) => return Err(ScimError::invalid_value(format!("sortOrder must be \"ascending\" or \"descending\", not \"{other}\""))),
+            Some(other) => {
+                return Err(ScimError::invalid_value(format!("sortOrder must be \"ascending\" or \"descending\", not \"{other}\"")).into())
+            }
         };
         // RFC 7644 §3.4.2.4: startIndex below 1 means 1; a negative count means 0.
         let start_index = req.start_index.unwrap_or(1).max(1) as usize;
@@ -88,7 +94,7 @@ impl Directory {
             let doc = render(kind, r, &base_url, None);
             value_at(&doc, path).map(sort_text)
         };
-        let page = self.store.list(kind, source.id, &query, &matches, &sort_key).map_err(scim_err)?;
+        let page = self.store.list(kind, source.id, &query, &matches, &sort_key)?;
 
         let with_members = kind == ResourceKind::Group && resource::wants_members(&attributes, &excluded);
         let shown = page.resources.len();
@@ -107,14 +113,14 @@ impl Directory {
                 if n > 0 {
                     text.push(',');
                 }
-                text.push_str(&render_text(kind, stored, &source.base_url).map_err(scim_err)?);
+                text.push_str(&render_text(kind, stored, &source.base_url)?);
             }
             text.push_str("]}");
             return Ok(Outcome::read(Some(Body::Text(text)), None, summary));
         }
         let mut resources = Vec::with_capacity(shown);
         for stored in page.resources {
-            let stored = stored.parse().map_err(scim_err)?;
+            let stored = stored.parse()?;
             let members = if with_members { Some(self.members(&stored)?) } else { None };
             let full = render(kind, &stored, &source.base_url, members.as_deref());
             resources.push(resource::project(full, kind, &attributes, &excluded));

@@ -3,6 +3,7 @@
 //! `scim` functions with the store, and says what each request changed.
 
 mod browse;
+mod error;
 mod groups;
 mod list;
 mod render;
@@ -11,14 +12,15 @@ mod users;
 use serde_json::Value;
 
 pub use browse::{GroupRef, SearchPage};
+pub use error::{DirectoryError, Result};
 pub use list::{selection, ListRequest, DEFAULT_PAGE_SIZE};
 pub use render::{etag, render};
 use render::render_text;
 
-use crate::events::Change;
+use crate::change::Change;
 use crate::scim::filter::AttrPath;
-use crate::scim::{resource, ResourceKind, ScimError};
-use crate::store::{resources, Store, StoreError, StoredResource};
+use crate::scim::{resource, ResourceKind};
+use crate::store::{resources, Connection, Store, StoredResource};
 
 /// The source a request is for, resolved and authorised by the caller.
 #[derive(Debug, Clone)]
@@ -38,13 +40,11 @@ pub enum Body {
 
 impl Body {
     /// The body as a document (parsing it if it is text).
-    pub fn into_value(self) -> Result<Value, ScimError> {
+    pub fn into_value(self) -> Result<Value> {
         match self {
             Body::Document(v) => Ok(v),
-            Body::Text(t) => serde_json::from_str(&t).map_err(|e| {
-                tracing::error!(error = %e, "an answer made as text is not JSON");
-                ScimError::internal()
-            }),
+            Body::Text(t) => serde_json::from_str(&t)
+                .map_err(|e| crate::store::StoreError::Corrupt(format!("an answer made as text is not JSON: {e}")).into()),
         }
     }
 }
@@ -104,13 +104,11 @@ pub struct Precondition {
 }
 
 impl Precondition {
-    fn check(&self, current_version: i64) -> Result<(), ScimError> {
+    fn check(&self, current_version: i64) -> Result<()> {
         match self.if_match {
-            Some(v) if v != current_version => Err(ScimError::new(
-                412,
-                None,
-                format!("the resource has changed since version {v} (it is now at version {current_version}); read it again and retry"),
-            )),
+            Some(expected) if expected != current_version => {
+                Err(DirectoryError::VersionMismatch { expected, current: current_version })
+            }
             _ => Ok(()),
         }
     }
@@ -127,6 +125,12 @@ impl Directory {
         Directory { store }
     }
 
+    /// One write of the directory in the writer's transaction: on disk when it returns `Ok`,
+    /// undone when it returns a refusal.
+    async fn write<T: Send + 'static>(&self, write: impl FnOnce(&Connection) -> Result<T> + Send + 'static) -> Result<T> {
+        self.store.writer().write(write).await
+    }
+
     /// A user or group as the client selected it (`attributes`, `excludedAttributes`): its
     /// version, its id and the body. When the selection leaves the stored resource as it is
     /// (Entra's reads), the body is the stored text, not parsed again.
@@ -137,14 +141,13 @@ impl Directory {
         id: &str,
         attributes: &[AttrPath],
         excluded: &[AttrPath],
-    ) -> Result<(i64, String, Body), ScimError> {
+    ) -> Result<(i64, String, Body)> {
         if answers_with_stored_text(kind, attributes, excluded) {
             let stored = self
                 .store
-                .read(|conn| resources::get(conn, kind, source.id, id))
-                .map_err(scim_err)?
-                .ok_or_else(|| not_found(&kind.as_str().to_lowercase(), id))?;
-            let body = render_text(kind, &stored, &source.base_url).map_err(scim_err)?;
+                .read(|conn| resources::get(conn, kind, source.id, id))?
+                .ok_or_else(|| DirectoryError::not_found(kind, id))?;
+            let body = render_text(kind, &stored, &source.base_url)?;
             return Ok((stored.version, stored.id, Body::Text(body)));
         }
         let (stored, full) = match kind {
@@ -154,20 +157,22 @@ impl Directory {
         Ok((stored.version, stored.id, Body::Document(resource::project(full, kind, attributes, excluded))))
     }
 
-    /// Delete a user or group (honouring `If-Match`) in one write; 404 when it does not exist.
-    async fn delete_resource(&self, source: &SourceRef, kind: ResourceKind, id: &str, pre: Precondition) -> Result<StoredResource, ScimError> {
-        let (source_id, id_owned) = (source.id, id.to_string());
-        self.store
-            .writer()
-            .write(move |conn| {
-                let Some(current) = resources::get(conn, kind, source_id, &id_owned)? else { return Ok(None) };
+    /// Delete a user or group (honouring `If-Match`) with its memberships, in one write.
+    pub async fn delete(&self, source: &SourceRef, kind: ResourceKind, id: &str, pre: Precondition) -> Result<Outcome> {
+        let (source_id, id) = (source.id, id.to_string());
+        let deleted = self.write(move |conn| {
+                let current = resources::get(conn, kind, source_id, &id)?.ok_or_else(|| DirectoryError::not_found(kind, &id))?;
                 pre.check(current.version)?;
                 resources::delete(conn, kind, source_id, &current)?;
-                Ok(Some(current.parse()?))
+                Ok(current.parse()?)
             })
-            .await
-            .map_err(scim_err)?
-            .ok_or_else(|| not_found(&kind.as_str().to_lowercase(), id))
+            .await?;
+        let name = |attribute: &str| deleted.doc.get(attribute).and_then(Value::as_str).unwrap_or_default().to_string();
+        let (change, summary) = match kind {
+            ResourceKind::User => (Change::UserDeleted, format!("deleted user {}", name("userName"))),
+            ResourceKind::Group => (Change::GroupDeleted, format!("deleted group {}", name("displayName"))),
+        };
+        Ok(Outcome { version: None, ..Outcome::changed(change, &deleted, None, summary) })
     }
 }
 
@@ -178,14 +183,6 @@ fn answers_with_stored_text(kind: ResourceKind, attributes: &[AttrPath], exclude
     resource::selects_all_stored(kind, attributes, excluded) && !(kind == ResourceKind::Group && resource::wants_members(attributes, excluded))
 }
 
-pub(crate) fn scim_err(e: StoreError) -> ScimError {
-    e.into_scim()
-}
-
 fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
-}
-
-fn not_found(kind: &str, id: &str) -> ScimError {
-    ScimError::not_found(format!("no {kind} with id \"{id}\" exists in this source"))
 }

@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use super::{new_id, not_found, render, scim_err, Directory, Outcome, Precondition, SourceRef};
-use crate::events::Change;
+use super::{new_id, render, Directory, DirectoryError, Outcome, Precondition, Result, SourceRef};
+use crate::change::Change;
 use crate::scim::{patch, resource, ResourceKind, ScimError};
 use crate::store::users as store_users;
 use crate::store::StoredResource;
@@ -42,32 +42,29 @@ fn describe_update(before: &Value, after: &Value) -> (Change, String) {
 }
 
 impl Directory {
-    pub async fn create_user(&self, source: &SourceRef, body: Value) -> Result<Outcome, ScimError> {
+    pub async fn create_user(&self, source: &SourceRef, body: Value) -> Result<Outcome> {
         let doc = resource::normalize(USER, body)?;
-        let id = new_id();
-        let source_id = source.id;
-        let stored = self.store.writer().create_user(source_id, id, doc).await.map_err(scim_err)?;
+        let name = user_name(&doc).to_string();
+        let stored = (self.store.writer().create_user(source.id, new_id(), doc).await)
+            .map_err(|e| DirectoryError::on_name_clash(e, &name))?;
         let body = render(USER, &stored, &source.base_url, None);
         let summary = format!("created user {}", user_name(&stored.doc));
         Ok(Outcome::created(Change::UserCreated, &stored, body, summary))
     }
 
-    pub async fn get_user(&self, source: &SourceRef, id: &str) -> Result<(StoredResource, Value), ScimError> {
-        let stored = self
-            .store
-            .read(|conn| store_users::get_user(conn, source.id, id))
-            .map_err(scim_err)?
-            .ok_or_else(|| not_found("user", id))?;
+    pub async fn get_user(&self, source: &SourceRef, id: &str) -> Result<(StoredResource, Value)> {
+        let stored = (self.store.read(|conn| store_users::get_user(conn, source.id, id))?)
+            .ok_or_else(|| DirectoryError::not_found(USER, id))?;
         let body = render(USER, &stored, &source.base_url, None);
         Ok((stored, body))
     }
 
-    pub async fn replace_user(&self, source: &SourceRef, id: &str, body: Value, pre: Precondition) -> Result<Outcome, ScimError> {
+    pub async fn replace_user(&self, source: &SourceRef, id: &str, body: Value, pre: Precondition) -> Result<Outcome> {
         let doc = resource::normalize(USER, body)?;
         self.update_user(source, id, pre, move |_| Ok(doc)).await
     }
 
-    pub async fn patch_user(&self, source: &SourceRef, id: &str, body: &Value, pre: Precondition) -> Result<Outcome, ScimError> {
+    pub async fn patch_user(&self, source: &SourceRef, id: &str, body: &Value, pre: Precondition) -> Result<Outcome> {
         let ops = patch::parse_patch_request(body)?;
         self.update_user(source, id, pre, move |current| {
             let mut doc = current.clone();
@@ -78,34 +75,25 @@ impl Directory {
     }
 
     /// Read the user, compute its new document with `change`, store it: all in one write.
-    async fn update_user<F>(&self, source: &SourceRef, id: &str, pre: Precondition, change: F) -> Result<Outcome, ScimError>
+    async fn update_user<F>(&self, source: &SourceRef, id: &str, pre: Precondition, change: F) -> Result<Outcome>
     where
         F: FnOnce(&Value) -> Result<Value, ScimError> + Send + 'static,
     {
-        let (source_id, id_owned) = (source.id, id.to_string());
-        let (before, stored) = self
-            .store
-            .writer()
-            .write(move |conn| {
-                let current = store_users::get_user(conn, source_id, &id_owned)?.ok_or_else(|| not_found("user", &id_owned))?;
+        let (source_id, id) = (source.id, id.to_string());
+        let (before, stored) = self.write(move |conn| {
+                let current = store_users::get_user(conn, source_id, &id)?.ok_or_else(|| DirectoryError::not_found(USER, &id))?;
                 pre.check(current.version)?;
                 let doc = change(&current.doc)?;
                 if doc == current.doc {
                     return Ok((current.doc.clone(), current));
                 }
-                let updated = store_users::update_user(conn, source_id, &current, &doc)?;
+                let updated = store_users::update_user(conn, source_id, &current, &doc)
+                    .map_err(|e| DirectoryError::on_name_clash(e, user_name(&doc)))?;
                 Ok((current.doc, updated))
             })
-            .await
-            .map_err(scim_err)?;
+            .await?;
         let (change, summary) = describe_update(&before, &stored.doc);
         let body = render(USER, &stored, &source.base_url, None);
         Ok(Outcome::changed(change, &stored, Some(body), summary))
-    }
-
-    pub async fn delete_user(&self, source: &SourceRef, id: &str, pre: Precondition) -> Result<Outcome, ScimError> {
-        let deleted = self.delete_resource(source, USER, id, pre).await?;
-        let summary = format!("deleted user {}", user_name(&deleted.doc));
-        Ok(Outcome { version: None, ..Outcome::changed(Change::UserDeleted, &deleted, None, summary) })
     }
 }

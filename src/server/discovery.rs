@@ -1,53 +1,67 @@
-//! Handlers for `/ServiceProviderConfig`, `/Schemas` and `/ResourceTypes`.
+//! `/ServiceProviderConfig`, `/Schemas` and `/ResourceTypes`.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
 use serde_json::Value;
 
-use super::resources::handle;
+use super::extract::{AuthorizedSource, ScimPath};
+use super::scim_path;
 use crate::directory::{Body, Outcome};
 use crate::scim::{discovery, ScimError};
 use crate::Engine;
+
+pub(super) fn router() -> Router<Arc<Engine>> {
+    Router::new()
+        .route(&scim_path("/ServiceProviderConfig"), get(service_provider_config))
+        .route(&scim_path("/Schemas"), get(schemas))
+        .route(&scim_path("/Schemas/{uri}"), get(schema))
+        .route(&scim_path("/ResourceTypes"), get(resource_types))
+        .route(&scim_path("/ResourceTypes/{name}"), get(resource_type))
+}
 
 fn document(body: Value, what: &str) -> Outcome {
     Outcome::read(Some(Body::Document(body)), None, format!("read {what}"))
 }
 
-pub async fn service_provider_config(State(engine): State<Arc<Engine>>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
-    handle(&engine, &slug, &headers, |source| async move {
-        Ok(document(discovery::service_provider_config(&source.base_url), "ServiceProviderConfig"))
-    })
-    .await
+async fn service_provider_config(AuthorizedSource(source): AuthorizedSource) -> Outcome {
+    document(discovery::service_provider_config(&source.base_url), "ServiceProviderConfig")
 }
 
-pub async fn schemas(State(engine): State<Arc<Engine>>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
-    handle(&engine, &slug, &headers, |source| async move { Ok(document(discovery::schemas(&source.base_url), "Schemas")) }).await
+async fn schemas(AuthorizedSource(source): AuthorizedSource) -> Outcome {
+    document(discovery::schemas(&source.base_url), "Schemas")
 }
 
-pub async fn schema(State(engine): State<Arc<Engine>>, Path((slug, uri)): Path<(String, String)>, headers: HeaderMap) -> Response {
-    handle(&engine, &slug, &headers, |source| async move {
-        discovery::schema(&source.base_url, &uri)
-            .map(|s| document(s, "a schema"))
-            .ok_or_else(|| ScimError::not_found(format!("no schema \"{uri}\"; /Schemas lists the schemas this server knows")))
-    })
-    .await
+#[derive(Deserialize)]
+struct SchemaUri {
+    uri: String,
 }
 
-pub async fn resource_types(State(engine): State<Arc<Engine>>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
-    handle(&engine, &slug, &headers, |source| async move {
-        Ok(document(discovery::resource_types(&source.base_url), "ResourceTypes"))
-    })
-    .await
+async fn schema(
+    AuthorizedSource(source): AuthorizedSource,
+    ScimPath(SchemaUri { uri }): ScimPath<SchemaUri>,
+) -> Result<Outcome, ScimError> {
+    discovery::schema(&source.base_url, &uri)
+        .map(|s| document(s, "a schema"))
+        .ok_or_else(|| ScimError::not_found(format!("no schema \"{uri}\"; /Schemas lists the schemas this server knows")))
 }
 
-pub async fn resource_type(State(engine): State<Arc<Engine>>, Path((slug, name)): Path<(String, String)>, headers: HeaderMap) -> Response {
-    handle(&engine, &slug, &headers, |source| async move {
-        discovery::resource_type(&source.base_url, &name)
-            .map(|s| document(s, "a resource type"))
-            .ok_or_else(|| ScimError::not_found(format!("no resource type \"{name}\"; the resource types are User and Group")))
-    })
-    .await
+async fn resource_types(AuthorizedSource(source): AuthorizedSource) -> Outcome {
+    document(discovery::resource_types(&source.base_url), "ResourceTypes")
+}
+
+#[derive(Deserialize)]
+struct ResourceTypeName {
+    name: String,
+}
+
+async fn resource_type(
+    AuthorizedSource(source): AuthorizedSource,
+    ScimPath(ResourceTypeName { name }): ScimPath<ResourceTypeName>,
+) -> Result<Outcome, ScimError> {
+    discovery::resource_type(&source.base_url, &name)
+        .map(|s| document(s, "a resource type"))
+        .ok_or_else(|| ScimError::not_found(format!("no resource type \"{name}\"; the resource types are User and Group")))
 }

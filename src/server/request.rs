@@ -43,7 +43,7 @@ fn too_large() -> ScimError {
 }
 
 /// Read a JSON request body: `application/scim+json` or `application/json`, at most 1 MiB.
-pub async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, ScimError> {
+pub(super) async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, ScimError> {
     if let Some(ct) = headers.get(header::CONTENT_TYPE) {
         let ct = ct.to_str().unwrap_or_default().split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
         let json = ct == "application/json" || ct == "application/scim+json" || ct.ends_with("+json");

@@ -7,7 +7,7 @@ use std::time::Duration;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Result, StoreError};
+use super::{Result, StoreError, UniqueIndex};
 
 /// Prepared statements kept per connection; the store has a few dozen distinct ones.
 const STATEMENT_CACHE: usize = 256;
@@ -69,6 +69,21 @@ pub(super) fn is_unique_violation(err: &rusqlite::Error) -> bool {
         rusqlite::Error::SqliteFailure(e, _)
             if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
     )
+}
+
+/// Which unique index a violation came from, by the columns SQLite names in its message
+/// ("UNIQUE constraint failed: users.source_id, users.user_name_key").
+pub(super) fn unique_index(err: &rusqlite::Error) -> UniqueIndex {
+    let message = err.to_string();
+    if message.contains("users.user_name_key") {
+        UniqueIndex::UserName
+    } else if message.contains("groups.display_name_key") {
+        UniqueIndex::GroupDisplayName
+    } else if message.contains("sources.slug") {
+        UniqueIndex::SourceSlug
+    } else {
+        UniqueIndex::Other
+    }
 }
 
 /// Run a statement without parameters, prepared once per connection.

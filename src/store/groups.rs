@@ -6,10 +6,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::columns::GroupColumns;
-use super::sources::on_unique;
 use super::resources::{self, StoredResource};
 use super::{now, Result};
-use crate::scim::{ResourceKind, ScimError};
+use crate::scim::ResourceKind;
 
 /// A member of a group as returned in `members`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -18,13 +17,6 @@ pub struct MemberRow {
     #[serde(rename = "type")]
     pub kind: String,
     pub display: Option<String>,
-}
-
-fn display_name_clash(doc: &Value) -> ScimError {
-    let name = doc.get("displayName").and_then(Value::as_str).unwrap_or_default();
-    ScimError::uniqueness(format!(
-        "a group with the displayName \"{name}\" already exists in this source (compared without regard to letter case)"
-    ))
 }
 
 pub fn get_group(conn: &Connection, source_id: i64, id: &str) -> Result<Option<StoredResource>> {
@@ -38,8 +30,7 @@ pub fn insert_group(conn: &Connection, source_id: i64, id: &str, doc: &Value) ->
         "INSERT INTO groups (id, source_id, display_name, display_name_key, external_id, doc, created, last_modified, version)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
     )?
-    .execute(params![id, source_id, cols.display_name, cols.display_name_key, cols.external_id, doc.to_string(), ts, ts])
-    .map_err(|e| on_unique(e, "groups.display_name_key", || display_name_clash(doc)))?;
+    .execute(params![id, source_id, cols.display_name, cols.display_name_key, cols.external_id, doc.to_string(), ts, ts])?;
     let rowid = conn.last_insert_rowid();
     Ok(StoredResource { rowid, id: id.to_string(), doc: doc.clone(), created: ts.clone(), last_modified: ts, version: 1 })
 }
@@ -56,20 +47,27 @@ pub fn update_group(conn: &Connection, current: &StoredResource, doc: &Value, me
         "UPDATE groups SET display_name = ?, display_name_key = ?, external_id = ?, doc = COALESCE(?, doc), last_modified = ?,
            version = ?, member_count = member_count + ? WHERE rowid = ?",
     )?
-    .execute(params![cols.display_name, cols.display_name_key, cols.external_id, doc_text, ts, version, member_delta, current.rowid])
-    .map_err(|e| on_unique(e, "groups.display_name_key", || display_name_clash(doc)))?;
+    .execute(params![cols.display_name, cols.display_name_key, cols.external_id, doc_text, ts, version, member_delta, current.rowid])?;
     Ok(StoredResource { version, last_modified: ts, doc: doc.clone(), ..current.clone() })
 }
 
-/// Add members; ids already present are left alone. Unknown ids are refused (400), so a typo
-/// in a PATCH cannot create a dangling membership. Returns how many were added. One statement
-/// (two when some were not added) whatever the number of ids: the group's size does not matter.
-pub fn add_members(conn: &Connection, source_id: i64, group: &StoredResource, ids: &[String]) -> Result<u64> {
+/// What [`add_members`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MembersAdded {
+    /// This many were added; the others were members already.
+    Added(u64),
+    /// This id is neither a user nor a group of the source. Some of the others may have been
+    /// added: the caller refuses the write, and its savepoint undoes them.
+    UnknownMember(String),
+}
+
+/// Add members; ids already present are left alone, and an id that is not a user or group of the
+/// source is reported, so that a typo in a PATCH cannot create a dangling membership. One
+/// statement (two when some were not added) whatever the number of ids: the group's size does
+/// not matter.
+pub fn add_members(conn: &Connection, source_id: i64, group: &StoredResource, ids: &[String]) -> Result<MembersAdded> {
     if ids.is_empty() {
-        return Ok(0);
-    }
-    if ids.contains(&group.id) {
-        return Err(ScimError::invalid_value(format!("group \"{}\" cannot be a member of itself", group.id)).into());
+        return Ok(MembersAdded::Added(0));
     }
     let ids_json = serde_json::to_string(ids).expect("strings serialise");
     let added = conn
@@ -82,7 +80,7 @@ pub fn add_members(conn: &Connection, source_id: i64, group: &StoredResource, id
         )?
         .execute(params![group.rowid, source_id, ids_json])? as u64;
     // Fewer added than asked: some were members already, or do not exist. Only then look for
-    // the unknown ones (the caller's savepoint undoes the adds when one is found).
+    // the unknown ones.
     if added < ids.len() as u64 {
         let unknown: Option<String> = conn
             .prepare_cached(
@@ -94,13 +92,10 @@ pub fn add_members(conn: &Connection, source_id: i64, group: &StoredResource, id
             .query_row(params![ids_json, source_id], |r| r.get(0))
             .optional()?;
         if let Some(id) = unknown {
-            return Err(ScimError::invalid_value(format!(
-                "member \"{id}\" is not a user or group of this source; provision it before adding it to a group"
-            ))
-            .into());
+            return Ok(MembersAdded::UnknownMember(id));
         }
     }
-    Ok(added)
+    Ok(MembersAdded::Added(added))
 }
 
 /// Remove exactly these members. Returns how many were removed.
@@ -124,18 +119,6 @@ pub fn adjust_count(conn: &Connection, group_rowid: i64, delta: i64) -> Result<(
     if delta != 0 {
         conn.prepare_cached("UPDATE groups SET member_count = member_count + ? WHERE rowid = ?")?.execute([delta, group_rowid])?;
     }
-    Ok(())
-}
-
-/// Remove `member_id` from every group of the source (when the user or group is deleted),
-/// keeping counts and versions of those groups right.
-pub(super) fn remove_member_everywhere(conn: &Connection, source_id: i64, member_id: &str) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE groups SET member_count = member_count - 1, version = version + 1, last_modified = ?
-         WHERE source_id = ? AND rowid IN (SELECT group_rowid FROM group_members WHERE member_id = ?)",
-    )?
-    .execute(params![now(), source_id, member_id])?;
-    conn.prepare_cached("DELETE FROM group_members WHERE member_id = ?")?.execute([member_id])?;
     Ok(())
 }
 

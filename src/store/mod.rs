@@ -24,21 +24,49 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use activity::{ActivityEntry, ACTIVITY_FILE};
-pub use groups::MemberRow;
+pub use groups::{MemberRow, MembersAdded};
 pub use query::{ListQuery, Page, SortOrder};
 pub use resources::StoredResource;
 pub use rusqlite::Connection;
 pub use sources::{NewSource, SourceCounts, SourceRow};
 pub use writer::Writer;
 
-use crate::scim::ScimError;
+/// A UNIQUE index of the schema that refused a write (see `migrations/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueIndex {
+    /// `users_user_name`: one userName key per source.
+    UserName,
+    /// `groups_display_name`: one group displayName key per source.
+    GroupDisplayName,
+    /// `sources.slug`: one source per slug.
+    SourceSlug,
+    /// Any other unique index or primary key.
+    Other,
+}
 
+impl std::fmt::Display for UniqueIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            UniqueIndex::UserName => "users_user_name",
+            UniqueIndex::GroupDisplayName => "groups_display_name",
+            UniqueIndex::SourceSlug => "sources.slug",
+            UniqueIndex::Other => "another unique index",
+        })
+    }
+}
+
+/// What went wrong in the store, in the store's own terms: callers decide what it means to a
+/// SCIM client, an admin on the CLI or the window.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(transparent)]
-    Scim(#[from] ScimError),
+    #[error("the unique index {0} refused the write")]
+    UniqueViolation(UniqueIndex),
+    #[error("the database is busy (locked by another process for longer than the wait allows)")]
+    Busy,
+    #[error("the database file could not be read or written: {0}")]
+    Io(String),
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(rusqlite::Error),
     #[error("the database was written by a newer version of ScimDesk (it has migration {0} that this version does not know); install the newer version, or point --data-dir at another folder")]
     NewerSchema(i64),
     #[error("could not apply the database migrations: {0}")]
@@ -53,26 +81,33 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi::ErrorCode;
+        let rusqlite::Error::SqliteFailure(failure, _) = &e else { return StoreError::Database(e) };
+        if connection::is_unique_violation(&e) {
+            return StoreError::UniqueViolation(connection::unique_index(&e));
+        }
+        match failure.code {
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Busy,
+            ErrorCode::SystemIoFailure | ErrorCode::DiskFull | ErrorCode::CannotOpen | ErrorCode::ReadOnly => {
+                StoreError::Io(e.to_string())
+            }
+            ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => StoreError::Corrupt(e.to_string()),
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
 impl StoreError {
-    /// Whether a UNIQUE index refused the write.
-    pub fn is_unique_violation(&self) -> bool {
+    /// The unique index that refused the write, when that is what happened.
+    pub fn unique_index(&self) -> Option<UniqueIndex> {
         match self {
-            StoreError::Database(e) => connection::is_unique_violation(e),
-            StoreError::Scim(e) => e.scim_type == Some(crate::scim::ScimType::Uniqueness),
-            _ => false,
+            StoreError::UniqueViolation(index) => Some(*index),
+            _ => None,
         }
     }
 
-    /// The SCIM answer for this error; database failures become a 500 without internals.
-    pub fn into_scim(self) -> ScimError {
-        match self {
-            StoreError::Scim(e) => e,
-            other => {
-                tracing::error!(error = %other, "store failure");
-                ScimError::internal()
-            }
-        }
-    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

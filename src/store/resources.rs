@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
-use super::{Result, StoreError};
+use super::{now, Result, StoreError};
 use crate::scim::ResourceKind;
 
 /// A user or group as stored: its document (no `id`, `meta`, `members`) and its meta columns.
@@ -72,11 +72,23 @@ pub fn get(conn: &Connection, kind: ResourceKind, source_id: i64, id: &str) -> R
 /// Delete a user or group that [`get`] found, with its memberships in groups (a group's own
 /// memberships go with it by foreign key), keeping those groups' counts and versions right.
 pub fn delete<Doc>(conn: &Connection, kind: ResourceKind, source_id: i64, resource: &StoredResource<Doc>) -> Result<()> {
-    super::groups::remove_member_everywhere(conn, source_id, &resource.id)?;
+    remove_member_everywhere(conn, source_id, &resource.id)?;
     let sql = match kind {
         ResourceKind::User => "DELETE FROM users WHERE rowid = ?",
         ResourceKind::Group => "DELETE FROM groups WHERE rowid = ?",
     };
     conn.prepare_cached(sql)?.execute([resource.rowid])?;
+    Ok(())
+}
+
+/// Remove `member_id` from every group of the source (when the user or group is deleted),
+/// keeping counts and versions of those groups right.
+fn remove_member_everywhere(conn: &Connection, source_id: i64, member_id: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE groups SET member_count = member_count - 1, version = version + 1, last_modified = ?
+         WHERE source_id = ? AND rowid IN (SELECT group_rowid FROM group_members WHERE member_id = ?)",
+    )?
+    .execute(params![now(), source_id, member_id])?;
+    conn.prepare_cached("DELETE FROM group_members WHERE member_id = ?")?.execute([member_id])?;
     Ok(())
 }

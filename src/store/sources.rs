@@ -5,7 +5,6 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::{now, Result, Store, StoreError};
-use crate::scim::ScimError;
 
 #[derive(Debug, Clone)]
 pub struct SourceRow {
@@ -91,12 +90,7 @@ impl Store {
                     "INSERT INTO sources (uid, name, slug, enabled, token_hash, token_prefix, created, updated)
                      VALUES (?, ?, ?, 1, ?, ?, ?, ?)",
                 )?
-                .execute(params![source.uid, source.name, source.slug, source.token_hash.as_slice(), source.token_prefix, ts, ts])
-                .map_err(|e| {
-                    on_unique(e, "sources.slug", || {
-                        ScimError::uniqueness(format!("a source with the slug \"{}\" already exists; choose another slug", source.slug))
-                    })
-                })?;
+                .execute(params![source.uid, source.name, source.slug, source.token_hash.as_slice(), source.token_prefix, ts, ts])?;
                 source_by_slug(conn, &source.slug)?.ok_or(StoreError::CommitFailed)
             })
             .await
@@ -152,13 +146,4 @@ impl Store {
             Ok(SourceCounts { users, active_users, groups, memberships })
         })
     }
-}
-
-/// Turn the violation of the UNIQUE index on `constraint` ("table.column") into `clash()`;
-/// other errors pass through.
-pub(super) fn on_unique(err: rusqlite::Error, constraint: &str, clash: impl FnOnce() -> ScimError) -> StoreError {
-    if super::connection::is_unique_violation(&err) && err.to_string().contains(constraint) {
-        return StoreError::Scim(clash());
-    }
-    StoreError::Database(err)
 }

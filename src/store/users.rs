@@ -8,16 +8,8 @@ use serde_json::Value;
 
 use super::columns::UserColumns;
 use super::resources::{self, StoredResource};
-use super::sources::on_unique;
 use super::{now, Result, StoreError};
-use crate::scim::{ResourceKind, ScimError};
-
-fn user_name_clash(doc: &Value) -> ScimError {
-    let name = doc.get("userName").and_then(Value::as_str).unwrap_or_default();
-    ScimError::uniqueness(format!(
-        "a user with the userName \"{name}\" already exists in this source (userName is compared without regard to letter case)"
-    ))
-}
+use crate::scim::ResourceKind;
 
 pub fn get_user(conn: &Connection, source_id: i64, id: &str) -> Result<Option<StoredResource>> {
     resources::get(conn, ResourceKind::User, source_id, id)?.map(StoredResource::parse).transpose()
@@ -28,17 +20,14 @@ pub fn user_exists(conn: &Connection, source_id: i64, id: &str) -> Result<bool> 
     Ok(stmt.exists(params![source_id, id])?)
 }
 
-/// Insert a new user; a userName already taken (any letter case) is a 409 from the UNIQUE index.
+/// Insert a new user; a userName already taken (any letter case) is refused by the unique
+/// index ([`UniqueIndex::UserName`](super::UniqueIndex::UserName)).
 pub fn insert_user(conn: &Connection, source_id: i64, id: &str, doc: &Value) -> Result<StoredResource> {
-    match insert_users(conn, &[(source_id, id, doc)]) {
-        Ok(mut stored) => Ok(stored.remove(0)),
-        Err(e) if e.is_unique_violation() => Err(user_name_clash(doc).into()),
-        Err(e) => Err(e),
-    }
+    Ok(insert_users(conn, &[(source_id, id, doc)])?.remove(0))
 }
 
 /// Insert several new users with one statement (and their emails with one more). A userName
-/// clash fails the whole statement (see [`StoreError::is_unique_violation`]); the caller then
+/// clash fails the whole statement ([`StoreError::UniqueViolation`]); the caller then
 /// inserts them one by one. Returns them in the order given.
 pub fn insert_users(conn: &Connection, rows: &[(i64, &str, &Value)]) -> Result<Vec<StoredResource>> {
     let ts = now();
@@ -115,8 +104,7 @@ pub fn update_user(conn: &Connection, source_id: i64, current: &StoredResource, 
         ts,
         version,
         current.rowid
-    ])
-    .map_err(|e| on_unique(e, "users.user_name_key", || user_name_clash(doc)))?;
+    ])?;
     if UserColumns::from_doc(&current.doc).email_keys != cols.email_keys {
         conn.prepare_cached("DELETE FROM user_emails WHERE user_rowid = ?")?.execute([current.rowid])?;
         insert_emails(conn, current.rowid, source_id, &cols.email_keys)?;

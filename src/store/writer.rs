@@ -63,18 +63,21 @@ impl Writer {
         Ok(Writer { jobs })
     }
 
-    /// Run `write` in the write transaction and return its result once it is on disk.
-    pub async fn write<T, F>(&self, write: F) -> Result<T, StoreError>
+    /// Run `write` in the write transaction and return its result once it is on disk. A write
+    /// that returns an error is undone (its savepoint is rolled back); the error is the caller's
+    /// own type, so that a rule of the directory can refuse a write without the store knowing it.
+    pub async fn write<T, E, F>(&self, write: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
-        let (tx, rx) = oneshot::channel();
+        let (tx, rx) = oneshot::channel::<Result<T, E>>();
         let job: SingleJob = Box::new(move |conn| {
             let result = write(conn);
             let ok = result.is_ok();
             let completion: Completion = Box::new(move |committed| {
-                let _ = tx.send(if committed { result } else { Err(StoreError::CommitFailed) });
+                let _ = tx.send(if committed { result } else { Err(StoreError::CommitFailed.into()) });
             });
             (ok, completion)
         });
@@ -168,7 +171,7 @@ fn insert_new_users(conn: &Connection, mut group: Vec<NewUser>, completions: &mu
                     completions.push(user.completion(Ok(stored)));
                 }
             }
-            Err(e) if e.is_unique_violation() => {
+            Err(e) if e.unique_index().is_some() => {
                 // Someone in the chunk clashes: insert them one by one so each gets its own answer.
                 exec(conn, "ROLLBACK TO write")?;
                 for user in chunk {

@@ -1,15 +1,24 @@
-//! Sources: create, list, show, enable/disable, delete, rotate the token, read it from the keychain.
+//! The sources service: create, list, show, enable/disable, delete, rotate the token, read it
+//! from the keychain, authenticate a request's token, and each source's counters and activity.
 
-use std::time::Duration;
+mod auth;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+pub use auth::{AuthError, Refusal};
+
+use crate::change::Change;
+use crate::directory::SourceRef;
 use crate::error::{EngineError, Result};
-use crate::events::{Change, ProvisioningEvent};
-use crate::scim::ScimType;
-use crate::store::{NewSource, SourceCounts, SourceRow, StoreError};
-use crate::tokens::{KeychainError, Token};
-use crate::{slug, Engine};
+use crate::events::{Events, ProvisioningEvent, RequestStats};
+use crate::settings::Settings;
+use crate::slug;
+use crate::store::{ActivityEntry, NewSource, SourceCounts, SourceRow, Store, UniqueIndex};
+use crate::tokens::{Keychain, KeychainError, Token};
 
 /// A source as the admin sees it.
 #[derive(Debug, Clone, Serialize)]
@@ -53,6 +62,19 @@ impl IssuedToken {
     }
 }
 
+/// Per-source figures for the window: stored counts plus live request figures.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceCounters {
+    pub slug: String,
+    #[serde(flatten)]
+    pub counts: SourceCounts,
+    #[serde(flatten)]
+    pub requests: RequestStats,
+    /// The sequence number of the newest event when this snapshot was taken.
+    pub seq: u64,
+}
+
 fn source_event(slug: &str, change: Change, summary: String) -> ProvisioningEvent {
     ProvisioningEvent {
         seq: 0,
@@ -68,10 +90,24 @@ fn source_event(slug: &str, change: Change, summary: String) -> ProvisioningEven
     }
 }
 
-impl Engine {
+/// The sources service.
+pub struct Sources {
+    store: Store,
+    events: Arc<Events>,
+    settings: Arc<Settings>,
+    keychain: Keychain,
+    /// Sources by slug as last read, for authenticating requests without a query each time.
+    auth_cache: Mutex<HashMap<String, (Arc<SourceRow>, Instant)>>,
+}
+
+impl Sources {
+    pub(crate) fn new(store: Store, events: Arc<Events>, settings: Arc<Settings>) -> Self {
+        Sources { store, events, settings, keychain: Keychain::default(), auth_cache: Mutex::new(HashMap::new()) }
+    }
+
     async fn keychain_call<T: Send + 'static>(
         &self,
-        call: impl FnOnce(&crate::tokens::Keychain) -> Result<T, KeychainError> + Send + 'static,
+        call: impl FnOnce(&Keychain) -> Result<T, KeychainError> + Send + 'static,
     ) -> Result<T, KeychainError> {
         let keychain = self.keychain.clone();
         tokio::task::spawn_blocking(move || call(&keychain))
@@ -79,7 +115,7 @@ impl Engine {
             .unwrap_or_else(|e| Err(KeychainError::Other(e.to_string())))
     }
 
-    pub(crate) async fn summary(&self, row: &SourceRow) -> Result<SourceSummary> {
+    fn summary(&self, row: &SourceRow) -> Result<SourceSummary> {
         let counts = self.store.source_counts(row.id)?;
         let stats = self.events.request_stats(&row.slug);
         let last_request = match stats.last_request {
@@ -91,7 +127,7 @@ impl Engine {
             name: row.name.clone(),
             slug: row.slug.clone(),
             enabled: row.enabled,
-            scim_base_url: self.scim_base_url(&row.slug).await?,
+            scim_base_url: self.settings.scim_base_url(&row.slug)?,
             token_prefix: row.token_prefix.clone(),
             previous_token_valid_until: row.previous_token_expires.clone().filter(|t| *t > now),
             created: row.created.clone(),
@@ -102,13 +138,13 @@ impl Engine {
         })
     }
 
-    async fn row(&self, slug: &str) -> Result<SourceRow> {
+    fn row(&self, slug: &str) -> Result<SourceRow> {
         self.store.source_by_slug(slug)?.ok_or_else(|| EngineError::SourceNotFound(slug.to_string()))
     }
 
     /// Create a source. The slug is derived from the name unless given; a derived slug that is
     /// taken gets a number (`entra-id-2`), a given one that is taken is an error.
-    pub async fn create_source(&self, name: &str, slug: Option<&str>) -> Result<IssuedToken> {
+    pub async fn create(&self, name: &str, slug: Option<&str>) -> Result<IssuedToken> {
         let name = name.trim();
         if name.is_empty() {
             return Err(EngineError::InvalidInput("the source needs a name, e.g. \"Entra ID\"".into()));
@@ -138,7 +174,7 @@ impl Engine {
             };
             match self.store.insert_source(new).await {
                 Ok(row) => break row,
-                Err(StoreError::Scim(e)) if e.scim_type == Some(ScimType::Uniqueness) => {
+                Err(e) if e.unique_index() == Some(UniqueIndex::SourceSlug) => {
                     if given.is_some() || attempt >= 100 {
                         return Err(EngineError::SlugTaken(candidate));
                     }
@@ -154,36 +190,30 @@ impl Engine {
             tracing::warn!(source = %row.slug, error = %e, "token not stored in the keychain");
         }
         self.events.publish(source_event(&row.slug, Change::SourceCreated, format!("created source {}", row.name)));
-        Ok(IssuedToken { source: self.summary(&row).await?, token, keychain_error })
+        Ok(IssuedToken { source: self.summary(&row)?, token, keychain_error })
     }
 
-    pub async fn list_sources(&self) -> Result<Vec<SourceSummary>> {
-        let rows = self.store.list_sources()?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            out.push(self.summary(row).await?);
-        }
-        Ok(out)
+    pub fn list(&self) -> Result<Vec<SourceSummary>> {
+        self.store.list_sources()?.iter().map(|row| self.summary(row)).collect()
     }
 
-    pub async fn source(&self, slug: &str) -> Result<SourceSummary> {
-        let row = self.row(slug).await?;
-        self.summary(&row).await
+    pub fn get(&self, slug: &str) -> Result<SourceSummary> {
+        self.summary(&self.row(slug)?)
     }
 
-    pub async fn set_source_enabled(&self, slug: &str, enabled: bool) -> Result<SourceSummary> {
+    pub async fn set_enabled(&self, slug: &str, enabled: bool) -> Result<SourceSummary> {
         if !self.store.set_source_enabled(slug, enabled).await? {
             return Err(EngineError::SourceNotFound(slug.to_string()));
         }
         self.forget_auth(slug);
         let verb = if enabled { "enabled" } else { "disabled" };
         self.events.publish(source_event(slug, Change::SourceUpdated, format!("{verb} source {slug}")));
-        self.source(slug).await
+        self.get(slug)
     }
 
     /// Delete a source with its users, groups, memberships, activity and keychain entry.
-    pub async fn delete_source(&self, slug: &str) -> Result<()> {
-        let row = self.row(slug).await?;
+    pub async fn delete(&self, slug: &str) -> Result<()> {
+        let row = self.row(slug)?;
         if !self.store.delete_source(slug).await? {
             return Err(EngineError::SourceNotFound(slug.to_string()));
         }
@@ -197,8 +227,8 @@ impl Engine {
     }
 
     /// Issue a new token. With `overlap`, the current token stays valid for that long.
-    pub async fn rotate_token(&self, slug: &str, overlap: Option<Duration>) -> Result<IssuedToken> {
-        let row = self.row(slug).await?;
+    pub async fn rotate(&self, slug: &str, overlap: Option<Duration>) -> Result<IssuedToken> {
+        let row = self.row(slug)?;
         let token = Token::generate();
         let previous_expires = match overlap.filter(|d| !d.is_zero()) {
             Some(d) => {
@@ -214,12 +244,12 @@ impl Engine {
         let (account, stored_token) = (row.uid.clone(), token.clone());
         let keychain_error = self.keychain_call(move |k| k.store(&account, &stored_token)).await.err();
         self.events.publish(source_event(slug, Change::TokenRotated, format!("rotated the token of {}", row.name)));
-        Ok(IssuedToken { source: self.source(slug).await?, token, keychain_error })
+        Ok(IssuedToken { source: self.get(slug)?, token, keychain_error })
     }
 
     /// The source's current token, from the OS keychain.
-    pub async fn source_token(&self, slug: &str) -> Result<Token> {
-        let row = self.row(slug).await?;
+    pub async fn token(&self, slug: &str) -> Result<Token> {
+        let row = self.row(slug)?;
         let account = row.uid.clone();
         let token = self.keychain_call(move |k| k.load(&account)).await?;
         // A keychain entry left from before a rotation done elsewhere is not the token.
@@ -228,13 +258,33 @@ impl Engine {
         }
         Ok(token)
     }
-}
 
-impl Engine {
     /// The source as the directory addresses it, for the CLI and the window (no token check:
     /// they act as the admin).
-    pub async fn source_ref(&self, slug: &str) -> Result<crate::directory::SourceRef> {
-        let row = self.row(slug).await?;
-        Ok(crate::directory::SourceRef { id: row.id, base_url: self.scim_base_url(&row.slug).await?, slug: row.slug })
+    pub fn source_ref(&self, slug: &str) -> Result<SourceRef> {
+        let row = self.row(slug)?;
+        Ok(SourceRef { id: row.id, base_url: self.settings.scim_base_url(&row.slug)?, slug: row.slug })
+    }
+
+    /// A snapshot of a source's counters; apply events with a greater `seq` on top of it.
+    pub fn counters(&self, slug: &str) -> Result<SourceCounters> {
+        let seq = self.events.last_seq();
+        let row = self.row(slug)?;
+        Ok(SourceCounters {
+            slug: slug.to_string(),
+            counts: self.store.source_counts(row.id)?,
+            requests: self.events.request_stats(slug),
+            seq,
+        })
+    }
+
+    /// The newest activity rows of a source, newest first.
+    pub fn activity(&self, slug: &str, limit: i64) -> Result<Vec<ActivityEntry>> {
+        let row = self.row(slug)?;
+        Ok(self.store.recent_activity(row.id, limit.clamp(1, 10_000))?)
+    }
+
+    fn forget_auth(&self, slug: &str) {
+        self.auth_cache.lock().expect("auth cache lock").remove(slug);
     }
 }

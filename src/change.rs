@@ -1,0 +1,28 @@
+//! What a request changed, in the SCIM vocabulary the Activity feed shows: told by the directory,
+//! carried by events, kept with each activity row.
+
+use serde::Serialize;
+
+/// What a request changed, in the SCIM vocabulary the Activity feed shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "type")]
+pub enum Change {
+    UserCreated,
+    UserUpdated,
+    UserDisabled,
+    UserEnabled,
+    UserDeleted,
+    GroupCreated,
+    GroupUpdated,
+    GroupRenamed,
+    GroupDeleted,
+    MembersChanged { added: u64, removed: u64 },
+    /// The request was refused (4xx/5xx); `summary` says why.
+    Refused,
+    /// The request read data and changed nothing.
+    Read,
+    SourceCreated,
+    SourceUpdated,
+    SourceDeleted,
+    TokenRotated,
+}

@@ -1,0 +1,152 @@
+//! Extractors: the authorised source of a request, its JSON body, path and query, each refusing
+//! with a SCIM error so that every rejection a client sees is in the SCIM format.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::request::{parse_query, precondition, query_param, read_json};
+use crate::directory::{Precondition, SourceRef};
+use crate::scim::ScimError;
+use crate::Engine;
+
+/// The source a request was for, once known (set by [`AuthorizedSource`], read by the tracking
+/// layer to record the request in that source's Activity, refused or not).
+#[derive(Clone, Default)]
+pub(super) struct SourceTag(Arc<OnceLock<(i64, String)>>);
+
+impl SourceTag {
+    fn set(&self, id: i64, slug: &str) {
+        let _ = self.0.set((id, slug.to_string()));
+    }
+
+    pub fn get(&self) -> Option<&(i64, String)> {
+        self.0.get()
+    }
+}
+
+/// Path parameters, refused with a SCIM 400 when they are not UTF-8.
+pub(super) struct ScimPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ScimPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ScimError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ScimError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ScimPath(value)),
+            Err(rejection) => {
+                Err(ScimError::new(rejection.status().as_u16(), None, format!("the request was refused: {}", rejection.body_text())))
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SlugParam {
+    slug: String,
+}
+
+/// The `{id}` of `/Users/{id}` and `/Groups/{id}`.
+#[derive(Deserialize)]
+pub(super) struct ResourceId {
+    pub id: String,
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+/// The SCIM Base URL of a source as this request reached it: the public URL when one is set,
+/// else the Host the client used.
+fn base_url(engine: &Engine, slug: &str, headers: &HeaderMap) -> String {
+    let root = match engine.settings().public_url() {
+        Some(url) => url,
+        None => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .filter(|h| h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
+                .map(str::to_string)
+                .or_else(|| engine.settings().listen_addr().map(|a| a.to_string()))
+                .unwrap_or_else(|| "localhost".into());
+            format!("http://{host}")
+        }
+    };
+    format!("{root}/source/scim/{slug}/v2")
+}
+
+/// The source of `/source/scim/{slug}/v2/...`, its bearer token checked.
+pub(super) struct AuthorizedSource(pub SourceRef);
+
+impl FromRequestParts<Arc<Engine>> for AuthorizedSource {
+    type Rejection = ScimError;
+
+    async fn from_request_parts(parts: &mut Parts, engine: &Arc<Engine>) -> Result<Self, ScimError> {
+        let ScimPath(SlugParam { slug }) = ScimPath::from_request_parts(parts, engine).await?;
+        let tag = parts.extensions.get::<SourceTag>().cloned().unwrap_or_default();
+        let base = base_url(engine, &slug, &parts.headers);
+        match engine.sources().authenticate(&slug, bearer(&parts.headers), base) {
+            Ok(source) => {
+                tag.set(source.id, &source.slug);
+                Ok(AuthorizedSource(source))
+            }
+            Err(refusal) => {
+                if let Some(id) = refusal.source_id {
+                    tag.set(id, &slug);
+                }
+                Err(refusal.error.into())
+            }
+        }
+    }
+}
+
+/// A JSON request body: `application/scim+json` or `application/json`, at most 1 MiB.
+pub(super) struct ScimJson(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for ScimJson {
+    type Rejection = ScimError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ScimError> {
+        let (parts, body) = req.into_parts();
+        read_json(&parts.headers, body).await.map(ScimJson)
+    }
+}
+
+/// The query parameters, looked up without regard to the case of their names.
+pub(super) struct ScimQuery(pub Vec<(String, String)>);
+
+impl ScimQuery {
+    pub fn param(&self, name: &str) -> Option<String> {
+        query_param(&self.0, name)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ScimQuery {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ScimQuery(parse_query(parts.uri.query())))
+    }
+}
+
+/// The `If-Match` precondition of a change.
+pub(super) struct IfMatch(pub Precondition);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(IfMatch(precondition(&parts.headers)))
+    }
+}
