@@ -36,9 +36,10 @@ fn world() -> &'static World {
         // tmpfs when there is one: the store fsyncs every commit.
         let dir = tempfile::tempdir_in("/dev/shm").or_else(|_| tempfile::tempdir()).expect("temp dir");
         let (router, user, group) = rt.block_on(async {
-            let engine: Arc<Engine> = Engine::open(dir.path()).await.expect("open engine");
-            engine
-                .store()
+            // The source goes in through the store, with a known token and no keychain.
+            scimdesk::store::Store::open(dir.path())
+                .await
+                .expect("open store")
                 .insert_source(NewSource {
                     uid: "fuzz".into(),
                     name: "Fuzz".into(),
@@ -48,6 +49,7 @@ fn world() -> &'static World {
                 })
                 .await
                 .expect("source");
+            let engine: Arc<Engine> = Engine::open(dir.path()).await.expect("open engine");
             let router = scimdesk::server::router(engine);
             let create = |path: &str, body: Value| {
                 Request::builder()
