@@ -116,3 +116,6 @@ fn bind_reason(e: &std::io::Error) -> String {
         _ => e.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests;
