@@ -23,6 +23,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 command -v cargo >/dev/null || { echo "setup: Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }
+# The tests check formatting and lints: rustfmt and clippy come with the toolchain (rustup).
+for tool in fmt clippy; do
+  if ! cargo "$tool" --version >/dev/null 2>&1; then
+    component=$([ "$tool" = fmt ] && echo rustfmt || echo clippy)
+    rustup component add "$component" || { echo "setup: cargo $tool is required (rustup component add $component)" >&2; exit 1; }
+  fi
+done
 command -v npm >/dev/null || { echo "setup: Node.js 20 and npm are required for the desktop window" >&2; exit 1; }
 
 if [ -f ui/package-lock.json ] && [ ! -d ui/node_modules ]; then

@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 
+echo "== tidiness: no symlink out of the repository, rustfmt, clippy (warnings are errors)"
+./scripts/check-symlinks.sh
+cargo fmt --all --check
+cargo clippy --workspace --exclude scimdesk-app --all-targets --locked -- -D warnings
+
 echo "== engine, CLI and benchmark smoke tests (real server on 127.0.0.1, real SQLite, real gnome-keyring)"
 ./scripts/with-keyring.sh cargo test --workspace --exclude scimdesk-app --locked
 
