@@ -136,3 +136,21 @@ async fn a_database_from_a_newer_version_is_refused_untouched() {
     let migrations = scalar("SELECT COUNT(*) FROM _sqlx_migrations");
     assert_eq!((sources, newest, migrations), (1, 99990101000000, known + 1));
 }
+
+/// The exit code of `scimdesk --data-dir DIR ARGS...`.
+fn exit_code(data_dir: &std::path::Path, args: &[&str]) -> Option<i32> {
+    std::process::Command::new(bin()).arg("--data-dir").arg(data_dir).args(args).output().expect("run scimdesk").status.code()
+}
+
+#[test]
+fn exit_codes_tell_the_kind_of_error() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(exit_code(dir.path(), &["source", "create", "Entra", "--slug", "entra"]), Some(0));
+    assert_eq!(exit_code(dir.path(), &["source", "show", "missing"]), Some(3), "no such source");
+    assert_eq!(exit_code(dir.path(), &["source", "create", "Again", "--slug", "entra"]), Some(4), "slug taken");
+    assert_eq!(exit_code(dir.path(), &["source", "create", "Bad", "--slug", "Bad Slug"]), Some(2), "invalid slug");
+    assert_eq!(exit_code(dir.path(), &["users", "entra", "--filter", "userName eq"]), Some(2), "invalid filter");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    assert_eq!(exit_code(dir.path(), &["serve", "--bind", &addr]), Some(7), "port in use");
+}

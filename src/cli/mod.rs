@@ -15,7 +15,13 @@ use scimdesk::{Engine, EngineError, IssuedToken, SourceSummary};
 pub use error::CliError;
 
 #[derive(Parser, Debug)]
-#[command(name = "scimdesk", version, about = "ScimDesk: receive your identity directory from Entra ID over SCIM 2.0")]
+#[command(
+    name = "scimdesk",
+    version,
+    about = "ScimDesk: receive your identity directory from Entra ID over SCIM 2.0",
+    after_help = "Exit codes: 0 done, 1 ScimDesk failed (database), 2 invalid input, 3 no such source, \
+                  4 slug taken, 5 keychain unavailable, 6 data folder or database unusable, 7 cannot listen."
+)]
 pub struct Cli {
     /// Where ScimDesk keeps its database (default: the OS data directory, e.g. ~/.local/share/scimdesk).
     #[arg(long, env = "SCIMDESK_DATA_DIR", global = true)]
