@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use scimdesk::{Engine, EngineError, IssuedToken, SourceSummary};
 
 pub use error::CliError;
+use scimdesk::server::Limits;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -40,6 +41,8 @@ enum Command {
         /// Address and port to listen on (default: the bind setting, else 127.0.0.1:7643).
         #[arg(long, env = "SCIMDESK_BIND")]
         bind: Option<String>,
+        #[command(flatten)]
+        limits: ServeLimits,
     },
     /// Create, list, show and manage SCIM sources.
     #[command(subcommand)]
@@ -107,6 +110,39 @@ enum ConfigCommand {
     Show,
 }
 
+/// What one client or source may hold of the server; the defaults suit Entra through a tunnel.
+#[derive(clap::Args, Debug)]
+pub struct ServeLimits {
+    /// Close a connection whose request head is not complete this long after its first byte.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "15s")]
+    header_read_timeout: std::time::Duration,
+    /// Close a keep-alive connection idle this long (keep it longer than your tunnel's or
+    /// proxy's own idle time: cloudflared and ngrok keep 90 s).
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "150s")]
+    idle_timeout: std::time::Duration,
+    /// Connections open at once; at the limit, the one idle the longest is closed for a new one.
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    max_connections: u32,
+    /// Requests of one source served at once; more wait their turn (see --queue-timeout).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    requests_per_source: u32,
+    /// How long a request waits for its source's turn before it is answered 429.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "30s")]
+    queue_timeout: std::time::Duration,
+}
+
+impl ServeLimits {
+    fn limits(&self) -> Limits {
+        Limits {
+            header_read_timeout: self.header_read_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: self.max_connections as usize,
+            requests_per_source: self.requests_per_source as usize,
+            queue_timeout: self.queue_timeout,
+        }
+    }
+}
+
 pub fn init_logging(cli: &Cli) {
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Colours only for a person at a terminal, not in a log file or a pipe.
@@ -146,7 +182,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     let data_dir = cli.data_dir.clone().unwrap_or_else(Engine::default_data_dir);
     let engine = Engine::open(&data_dir).await?;
     match cli.command {
-        Command::Serve { bind } => serve(engine, bind).await,
+        Command::Serve { bind, limits } => serve(engine, bind, limits.limits()).await,
         Command::Source(cmd) => Ok(source(engine, cmd).await?),
         Command::Users { slug, filter } => listing::users(&engine, &slug, filter).await,
         Command::Groups { slug, filter } => listing::groups(&engine, &slug, filter).await,
@@ -163,7 +199,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-async fn serve(engine: Arc<Engine>, bind: Option<String>) -> Result<(), CliError> {
+async fn serve(engine: Arc<Engine>, bind: Option<String>, limits: Limits) -> Result<(), CliError> {
     let addr: SocketAddr = match bind {
         Some(b) => scimdesk::settings::parse_bind(&b)?,
         None => engine.settings().current()?.bind,
@@ -174,7 +210,7 @@ async fn serve(engine: Arc<Engine>, bind: Option<String>) -> Result<(), CliError
              The usual set-up binds 127.0.0.1 and lets a tunnel (cloudflared, ngrok) connect to it"
         );
     }
-    let server = scimdesk::server::start(engine.clone(), addr).await?;
+    let server = scimdesk::server::start_with(engine.clone(), addr, limits).await?;
     println!("ScimDesk is listening on http://{}", server.local_addr());
     println!("Data: {}", engine.database_path().display());
     for s in engine.sources().list()? {

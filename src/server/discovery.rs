@@ -1,6 +1,5 @@
 //! `/ServiceProviderConfig`, `/Schemas` and `/ResourceTypes`.
 
-use std::sync::Arc;
 
 use axum::routing::get;
 use axum::Router;
@@ -11,9 +10,8 @@ use super::extract::{AuthorizedSource, ScimPath};
 use super::scim_path;
 use crate::directory::{Body, Outcome};
 use crate::scim::{discovery, ScimError};
-use crate::Engine;
 
-pub(super) fn router() -> Router<Arc<Engine>> {
+pub(super) fn router() -> Router<super::ServerState> {
     Router::new()
         .route(&scim_path("/ServiceProviderConfig"), get(service_provider_config))
         .route(&scim_path("/Schemas"), get(schemas))
@@ -26,11 +24,11 @@ fn document(body: Value, what: &str) -> Outcome {
     Outcome::read(Some(Body::Document(body)), None, format!("read {what}"))
 }
 
-async fn service_provider_config(AuthorizedSource(source): AuthorizedSource) -> Outcome {
+async fn service_provider_config(AuthorizedSource(source, _turn): AuthorizedSource) -> Outcome {
     document(discovery::service_provider_config(&source.base_url), "ServiceProviderConfig")
 }
 
-async fn schemas(AuthorizedSource(source): AuthorizedSource) -> Outcome {
+async fn schemas(AuthorizedSource(source, _turn): AuthorizedSource) -> Outcome {
     document(discovery::schemas(&source.base_url), "Schemas")
 }
 
@@ -40,7 +38,7 @@ struct SchemaUri {
 }
 
 async fn schema(
-    AuthorizedSource(source): AuthorizedSource,
+    AuthorizedSource(source, _turn): AuthorizedSource,
     ScimPath(SchemaUri { uri }): ScimPath<SchemaUri>,
 ) -> Result<Outcome, ScimError> {
     discovery::schema(&source.base_url, &uri)
@@ -48,7 +46,7 @@ async fn schema(
         .ok_or_else(|| ScimError::not_found(format!("no schema \"{uri}\"; /Schemas lists the schemas this server knows")))
 }
 
-async fn resource_types(AuthorizedSource(source): AuthorizedSource) -> Outcome {
+async fn resource_types(AuthorizedSource(source, _turn): AuthorizedSource) -> Outcome {
     document(discovery::resource_types(&source.base_url), "ResourceTypes")
 }
 
@@ -58,7 +56,7 @@ struct ResourceTypeName {
 }
 
 async fn resource_type(
-    AuthorizedSource(source): AuthorizedSource,
+    AuthorizedSource(source, _turn): AuthorizedSource,
     ScimPath(ResourceTypeName { name }): ScimPath<ResourceTypeName>,
 ) -> Result<Outcome, ScimError> {
     discovery::resource_type(&source.base_url, &name)

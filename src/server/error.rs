@@ -28,6 +28,9 @@ impl IntoResponse for ScimError {
         if self.status == 401 {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"ScimDesk\""));
         }
+        if self.status == 429 {
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         resp.extensions_mut().insert(RequestRecord::refused(&self.detail));
         resp
     }

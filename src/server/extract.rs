@@ -1,7 +1,8 @@
 //! Extractors: the authorised source of a request, its JSON body, path and query, each refusing
 //! with a SCIM error so that every rejection a client sees is in the SCIM format.
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
@@ -9,10 +10,12 @@ use axum::http::{header, HeaderMap};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::request::{parse_query, precondition, query_param, read_json};
 use crate::directory::{Precondition, SourceRef};
 use crate::scim::ScimError;
+use super::{Limits, ServerState};
 use crate::Engine;
 
 /// The source a request was for, once known (set by [`AuthorizedSource`], read by the tracking
@@ -86,20 +89,56 @@ fn base_url(engine: &Engine, slug: &str, headers: &HeaderMap) -> String {
     format!("{root}/source/scim/{slug}/v2")
 }
 
-/// The source of `/source/scim/{slug}/v2/...`, its bearer token checked.
-pub(super) struct AuthorizedSource(pub SourceRef);
+/// Each source's places for requests served at once ([`Limits::requests_per_source`]).
+pub(super) struct InFlight {
+    limits: Limits,
+    places: Mutex<HashMap<i64, Arc<Semaphore>>>,
+}
 
-impl FromRequestParts<Arc<Engine>> for AuthorizedSource {
+impl InFlight {
+    pub fn new(limits: Limits) -> Self {
+        InFlight { limits, places: Mutex::new(HashMap::new()) }
+    }
+
+    /// Wait for one of the source's places; 429 after [`Limits::queue_timeout`].
+    async fn take(&self, source_id: i64) -> Result<OwnedSemaphorePermit, ScimError> {
+        let places = (self.places.lock().expect("in-flight places").entry(source_id))
+            .or_insert_with(|| Arc::new(Semaphore::new(self.limits.requests_per_source)))
+            .clone();
+        if let Ok(turn) = places.clone().try_acquire_owned() {
+            return Ok(turn);
+        }
+        match tokio::time::timeout(self.limits.queue_timeout, places.acquire_owned()).await {
+            Ok(Ok(turn)) => Ok(turn),
+            _ => Err(ScimError::new(
+                429,
+                None,
+                format!(
+                    "this source already has {} requests being served and more waiting; retry shortly",
+                    self.limits.requests_per_source
+                ),
+            )),
+        }
+    }
+}
+
+/// The source of `/source/scim/{slug}/v2/...`, its bearer token checked, and the request's turn
+/// among the source's requests in flight (held until the handler returns).
+pub(super) struct AuthorizedSource(pub SourceRef, pub OwnedSemaphorePermit);
+
+impl FromRequestParts<ServerState> for AuthorizedSource {
     type Rejection = ScimError;
 
-    async fn from_request_parts(parts: &mut Parts, engine: &Arc<Engine>) -> Result<Self, ScimError> {
-        let ScimPath(SlugParam { slug }) = ScimPath::from_request_parts(parts, engine).await?;
+    async fn from_request_parts(parts: &mut Parts, state: &ServerState) -> Result<Self, ScimError> {
+        let engine = &state.engine;
+        let ScimPath(SlugParam { slug }) = ScimPath::from_request_parts(parts, state).await?;
         let tag = parts.extensions.get::<SourceTag>().cloned().unwrap_or_default();
         let base = base_url(engine, &slug, &parts.headers);
         match engine.sources().authenticate(&slug, bearer(&parts.headers), base) {
             Ok(source) => {
                 tag.set(source.id, &source.slug);
-                Ok(AuthorizedSource(source))
+                let turn = state.in_flight.take(source.id).await?;
+                Ok(AuthorizedSource(source, turn))
             }
             Err(refusal) => {
                 if let Some(id) = refusal.source_id {

@@ -13,7 +13,7 @@ use crate::directory::{selection, Outcome, SourceRef};
 use crate::scim::{ResourceKind, ScimError};
 use crate::Engine;
 
-pub(super) fn router() -> Router<Arc<Engine>> {
+pub(super) fn router() -> Router<super::ServerState> {
     Router::new().route(&scim_path("/Groups"), get(resources::list::<Groups>).post(create)).route(
         &scim_path("/Groups/{id}"),
         get(resources::get::<Groups>).put(replace).patch(patch).delete(resources::delete::<Groups>),
@@ -22,7 +22,7 @@ pub(super) fn router() -> Router<Arc<Engine>> {
 
 async fn create(
     State(engine): State<Arc<Engine>>,
-    AuthorizedSource(source): AuthorizedSource,
+    AuthorizedSource(source, _turn): AuthorizedSource,
     ScimJson(body): ScimJson,
 ) -> Result<Outcome, ScimError> {
     Ok(engine.directory().create_group(&source, body).await?)
@@ -31,7 +31,7 @@ async fn create(
 /// PUT answers 200 with the group, as RFC 7644 §3.5.1 requires.
 async fn replace(
     State(engine): State<Arc<Engine>>,
-    AuthorizedSource(source): AuthorizedSource,
+    AuthorizedSource(source, _turn): AuthorizedSource,
     ScimPath(ResourceId { id }): ScimPath<ResourceId>,
     IfMatch(precondition): IfMatch,
     query: ScimQuery,
@@ -45,7 +45,7 @@ async fn replace(
 /// for attributes.
 async fn patch(
     State(engine): State<Arc<Engine>>,
-    AuthorizedSource(source): AuthorizedSource,
+    AuthorizedSource(source, _turn): AuthorizedSource,
     ScimPath(ResourceId { id }): ScimPath<ResourceId>,
     IfMatch(precondition): IfMatch,
     query: ScimQuery,

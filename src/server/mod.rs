@@ -2,6 +2,7 @@
 //! resource, merged here; extractors that authorise the source and read the body; the
 //! directory's outcomes and errors as responses; a tracking layer that logs and records.
 
+mod connections;
 mod discovery;
 mod error;
 mod extract;
@@ -14,8 +15,9 @@ mod users;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::extract::OriginalUri;
+use axum::extract::{FromRef, OriginalUri};
 use axum::http::Method;
 use axum::middleware;
 use axum::Router;
@@ -36,16 +38,66 @@ fn scim_path(endpoint: &str) -> String {
     format!("{SCIM_BASE}{endpoint}")
 }
 
+/// What one client or source may hold of the server. The defaults suit Entra through a tunnel;
+/// `scimdesk serve` can change them (see its `--help`).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// From the first byte of a request's head to its end (a slow or stalled sender is cut).
+    pub header_read_timeout: Duration,
+    /// A keep-alive connection with no request for this long is closed. Longer than the tunnels'
+    /// and Entra's own idle times (90 s, 2 min), so that ScimDesk never closes a connection they
+    /// are about to reuse.
+    pub idle_timeout: Duration,
+    /// Connections open at once; at the limit the one idle the longest makes room.
+    pub max_connections: usize,
+    /// Requests of one source served at once; more wait their turn, so that one source's burst
+    /// cannot crowd out another's requests, nor hold more than this many places in the
+    /// writer's queue.
+    pub requests_per_source: usize,
+    /// How long a request waits for its turn before it is answered 429 (Entra retries later).
+    pub queue_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout: Duration::from_secs(15),
+            idle_timeout: Duration::from_secs(150),
+            max_connections: 512,
+            requests_per_source: 8,
+            queue_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The router's state: the engine, and each source's places for requests in flight.
+#[derive(Clone)]
+struct ServerState {
+    engine: Arc<Engine>,
+    in_flight: Arc<extract::InFlight>,
+}
+
+impl FromRef<ServerState> for Arc<Engine> {
+    fn from_ref(state: &ServerState) -> Self {
+        state.engine.clone()
+    }
+}
+
 /// The SCIM routes of every source, with SCIM errors for unknown routes and methods.
 pub fn router(engine: Arc<Engine>) -> Router {
+    router_with(engine, Limits::default())
+}
+
+fn router_with(engine: Arc<Engine>, limits: Limits) -> Router {
+    let state = ServerState { engine: engine.clone(), in_flight: Arc::new(extract::InFlight::new(limits)) };
     Router::new()
         .merge(users::router())
         .merge(groups::router())
         .merge(discovery::router())
         .fallback(no_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(engine.clone(), track::track))
-        .with_state(engine)
+        .layer(middleware::from_fn_with_state(engine, track::track))
+        .with_state(state)
 }
 
 async fn no_endpoint() -> ScimError {
@@ -83,22 +135,23 @@ impl ServerHandle {
     }
 }
 
-/// Bind `addr` and serve the engine's sources there in the background.
+/// Bind `addr` and serve the engine's sources there in the background, with the default limits.
 pub async fn start(engine: Arc<Engine>, addr: SocketAddr) -> Result<ServerHandle, BindError> {
+    start_with(engine, addr, Limits::default()).await
+}
+
+/// [`start`] with other [`Limits`].
+pub async fn start_with(engine: Arc<Engine>, addr: SocketAddr, limits: Limits) -> Result<ServerHandle, BindError> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| BindError { addr, reason: bind_reason(&e) })?;
     let local = listener.local_addr().map_err(|e| BindError { addr, reason: e.to_string() })?;
     engine.settings().server_started(local);
     let (tx, rx) = oneshot::channel::<()>();
-    let app = router(engine.clone());
+    let app = router_with(engine.clone(), limits);
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-        if let Err(e) = served {
-            tracing::error!(error = %e, "the SCIM server stopped");
-        }
+        connections::serve(listener, app, limits, async {
+            let _ = rx.await;
+        })
+        .await;
         // The activity of the last requests is written before `stop` returns.
         if let Err(e) = engine.activity().flush().await {
             tracing::error!(error = %e, "the last activity rows could not be written");

@@ -31,7 +31,7 @@ impl Endpoint for Groups {
 
 pub(super) async fn list<E: Endpoint>(
     State(engine): State<Arc<Engine>>,
-    AuthorizedSource(source): AuthorizedSource,
+    AuthorizedSource(source, _turn): AuthorizedSource,
     query: ScimQuery,
 ) -> Result<Outcome, ScimError> {
     let request = list_request(&query.0)?;
@@ -41,7 +41,7 @@ pub(super) async fn list<E: Endpoint>(
 /// One resource; 304 when `If-None-Match` names its current version.
 pub(super) async fn get<E: Endpoint>(
     State(engine): State<Arc<Engine>>,
-    AuthorizedSource(source): AuthorizedSource,
+    AuthorizedSource(source, _turn): AuthorizedSource,
     ScimPath(ResourceId { id }): ScimPath<ResourceId>,
     query: ScimQuery,
     headers: HeaderMap,
@@ -58,7 +58,7 @@ pub(super) async fn get<E: Endpoint>(
 
 pub(super) async fn delete<E: Endpoint>(
     State(engine): State<Arc<Engine>>,
-    AuthorizedSource(source): AuthorizedSource,
+    AuthorizedSource(source, _turn): AuthorizedSource,
     ScimPath(ResourceId { id }): ScimPath<ResourceId>,
     IfMatch(precondition): IfMatch,
 ) -> Result<Outcome, ScimError> {

@@ -13,7 +13,7 @@ use crate::directory::Outcome;
 use crate::scim::ScimError;
 use crate::Engine;
 
-pub(super) fn router() -> Router<Arc<Engine>> {
+pub(super) fn router() -> Router<super::ServerState> {
     Router::new().route(&scim_path("/Users"), get(resources::list::<Users>).post(create)).route(
         &scim_path("/Users/{id}"),
         get(resources::get::<Users>).put(replace).patch(patch).delete(resources::delete::<Users>),
@@ -22,7 +22,7 @@ pub(super) fn router() -> Router<Arc<Engine>> {
 
 async fn create(
     State(engine): State<Arc<Engine>>,
-    AuthorizedSource(source): AuthorizedSource,
+    AuthorizedSource(source, _turn): AuthorizedSource,
     ScimJson(body): ScimJson,
 ) -> Result<Outcome, ScimError> {
     Ok(engine.directory().create_user(&source, body).await?)
@@ -30,7 +30,7 @@ async fn create(
 
 async fn replace(
     State(engine): State<Arc<Engine>>,
-    AuthorizedSource(source): AuthorizedSource,
+    AuthorizedSource(source, _turn): AuthorizedSource,
     ScimPath(ResourceId { id }): ScimPath<ResourceId>,
     IfMatch(precondition): IfMatch,
     ScimJson(body): ScimJson,
@@ -40,7 +40,7 @@ async fn replace(
 
 async fn patch(
     State(engine): State<Arc<Engine>>,
-    AuthorizedSource(source): AuthorizedSource,
+    AuthorizedSource(source, _turn): AuthorizedSource,
     ScimPath(ResourceId { id }): ScimPath<ResourceId>,
     IfMatch(precondition): IfMatch,
     ScimJson(body): ScimJson,
