@@ -49,6 +49,7 @@ async fn without_a_keychain_create_still_works_and_warns_once() {
     assert!(ok, "create must work without a keychain: {err}");
     let token = token_in(&out);
     assert!(err.contains("could not be stored in the OS keychain"), "{err}");
+    assert!(!out.contains("in the OS keychain"), "the summary must not claim the keychain holds it: {out}");
     assert!(err.contains("scimdesk source rotate entra"), "the warning says how to get a new token: {err}");
     assert!(!err.contains(&token), "the warning does not repeat the token");
     // The token works for SCIM.
@@ -63,6 +64,7 @@ async fn without_a_keychain_create_still_works_and_warns_once() {
     assert!(ok, "{err}");
     let new = token_in(&out);
     assert!(err.contains("could not be stored"), "{err}");
+    assert!(!out.contains("in the OS keychain"), "{out}");
     assert_eq!(server.client(&new).get("/Users").await.status, StatusCode::OK);
 }
 

@@ -266,6 +266,29 @@ async fn send(sender: &mut SendRequest<Full<Bytes>>, request: Request<Full<Bytes
     Ok((status, body))
 }
 
+/// Send one request on `conn` (connecting first when it is `None`, and dropping it after a
+/// transport error so the next call reconnects).
+pub async fn request_on(
+    target: &Target,
+    conn: &mut Option<SendRequest<Full<Bytes>>>,
+    call: Call,
+) -> Result<(StatusCode, Bytes), String> {
+    if conn.is_none() {
+        *conn = Some(connect(target.addr).await?);
+    }
+    let sender = conn.as_mut().expect("connected above");
+    let answer = send(sender, build(target, call)).await;
+    if answer.is_err() {
+        *conn = None;
+    }
+    answer
+}
+
+/// Send one request on a connection of its own.
+pub async fn request_once(target: &Target, call: Call) -> Result<(StatusCode, Bytes), String> {
+    request_on(target, &mut None, call).await
+}
+
 /// The top-level `"id"` of a JSON resource.
 pub fn extract_id(body: &[u8]) -> Option<String> {
     #[derive(serde::Deserialize)]

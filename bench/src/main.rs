@@ -6,6 +6,7 @@ mod client;
 mod entra;
 mod floor;
 mod groups;
+mod hostile;
 mod phases;
 mod process;
 mod report;
@@ -63,6 +64,18 @@ struct Cli {
     /// Also write the results as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Run only these phases: `hostile` seeds users (default 10000) and runs the hostile-load
+    /// phase alone.
+    #[arg(long, value_enum)]
+    only: Option<Only>,
+    /// Sockets the hostile-load phase's connection abuser keeps open (default 2000; 200 with --smoke).
+    #[arg(long)]
+    hostile_sockets: Option<usize>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Only {
+    Hostile,
 }
 
 #[derive(Subcommand, Debug)]
@@ -102,10 +115,21 @@ fn scenario(cli: &Cli) -> Scenario {
         max_requests: cli.phase_requests,
         duration: Duration::from_secs_f64(phase_seconds),
     };
+    let only_hostile = cli.only == Some(Only::Hostile);
+    let default_users = match (cli.smoke, only_hostile) {
+        (true, _) => 2_000,
+        (false, true) => 10_000,
+        (false, false) => 100_000,
+    };
     let (users, big, small, listed, members) = if cli.smoke {
-        (cli.users.unwrap_or(2_000), 1_000, 10, 20, 50)
+        (cli.users.unwrap_or(default_users), 1_000, 10, 20, 50)
     } else {
-        (cli.users.unwrap_or(100_000), 50_000, 250, 200, 500)
+        (cli.users.unwrap_or(default_users), 50_000, 250, 200, 500)
+    };
+    let hostile = hostile::HostileScenario {
+        duration: Duration::from_secs_f64(phase_seconds),
+        connections: load.connections.min(8),
+        sockets: cli.hostile_sockets.unwrap_or(if cli.smoke { 200 } else { 2_000 }),
     };
     Scenario {
         users,
@@ -115,6 +139,8 @@ fn scenario(cli: &Cli) -> Scenario {
         small_groups: small,
         listed_groups: listed,
         listed_group_members: members,
+        hostile: Some(hostile),
+        only_hostile,
     }
 }
 
@@ -135,6 +161,7 @@ fn parse_url(url: &str) -> Result<(SocketAddr, String), String> {
 fn run(cli: Cli) -> Result<ExitCode, String> {
     let sc = scenario(&cli);
     let started_server;
+    let mut attacker = None;
     let scim = match &cli.url {
         Some(url) => {
             let (addr, path) = parse_url(url)?;
@@ -150,13 +177,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             eprintln!("started {} (pid {}) on http://{}", bin.display(), server.process.pid(), server.process.addr);
             let base = format!("/source/scim/{}/v2", server.slug);
             let target = Target::new(server.process.addr, &base, Some(&server.token), Some(server.process.pid()));
+            let attacker_base = format!("/source/scim/{}/v2", server.attacker_slug);
+            attacker = Some(Target::new(server.process.addr, &attacker_base, Some(&server.attacker_token), Some(server.process.pid())));
             started_server = Some(server);
             target
         }
     };
     let floor_server = process::start_floor()?;
     let floor = Target::new(floor_server.addr, "", None, Some(floor_server.pid()));
-    let targets = Targets { scim, floor };
+    let targets = Targets { scim, floor, attacker };
     let run_id = format!("{:x}", SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0) & 0xffff_ffff);
 
     let load_before = report::load_average();
@@ -178,7 +207,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         let text = serde_json::to_string_pretty(&json).expect("results serialise");
         std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
     }
-    let all_ran = results.phases.iter().all(|p| p.stats.requests > 0) && results.get("list_groups").is_some();
+    let last_phase = if sc.only_hostile { "hostile_under_attack" } else { "list_groups" };
+    let all_ran = results.phases.iter().all(|p| p.stats.requests > 0) && results.get(last_phase).is_some();
     let clean = results.phases.iter().all(|p| p.stats.errors == 0);
     Ok(if all_ran && clean { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }

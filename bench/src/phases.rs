@@ -24,6 +24,10 @@ pub struct Scenario {
     /// Groups and members per group for the group-listing phase.
     pub listed_groups: u64,
     pub listed_group_members: u64,
+    /// The hostile-load phase, run last (`None`: not run).
+    pub hostile: Option<crate::hostile::HostileScenario>,
+    /// Run only the seed and the hostile-load phase (`--only hostile`).
+    pub only_hostile: bool,
 }
 
 /// Members a small group starts with, and how many consecutive adds it takes before the next group.
@@ -53,6 +57,7 @@ pub struct RunResults {
     /// The highest VmRSS and the highest RssAnon sampled over the whole run, in bytes.
     pub memory_peak: Option<(u64, u64)>,
     pub notes: Vec<String>,
+    pub hostile: Option<crate::hostile::HostileReport>,
 }
 
 impl RunResults {
@@ -65,6 +70,8 @@ impl RunResults {
 pub struct Targets {
     pub scim: Target,
     pub floor: Target,
+    /// Another source of the same server, for the hostile-load phase's attackers.
+    pub attacker: Option<Target>,
 }
 
 pub(crate) type Make = Arc<dyn Fn(u64) -> Call + Send + Sync>;
@@ -165,9 +172,11 @@ async fn run_phases(r: &mut Runner<'_>, run_id: Arc<str>) {
     let scim = &targets.scim;
     let load = sc.load;
 
-    eprintln!("phase 7 (run first): the loopback floor");
-    let make: Make = Arc::new(|_| Call::get("/".into()));
-    r.phase("floor", "7. loopback floor: GET / (separate trivial server)".into(), false, &targets.floor, load, make, None).await;
+    if !sc.only_hostile {
+        eprintln!("phase 7 (run first): the loopback floor");
+        let make: Make = Arc::new(|_| Call::get("/".into()));
+        r.phase("floor", "7. loopback floor: GET / (separate trivial server)".into(), false, &targets.floor, load, make, None).await;
+    }
 
     eprintln!("phase 1: seeding {} users", sc.users);
     let seed_load = Load { max_requests: sc.users, duration: sc.seed_duration, ..load };
@@ -188,6 +197,11 @@ async fn run_phases(r: &mut Runner<'_>, run_id: Arc<str>) {
     }
     let users: Arc<Vec<(u64, String)>> = Arc::new(created);
     let n = users.len();
+    if sc.only_hostile {
+        hostile(r, &users, &run_id).await;
+        r.results.memory_at_end = r.memory();
+        return;
+    }
 
     eprintln!("phase 2: filter userName eq on {n} users");
     let (u, rid) = (users.clone(), run_id.clone());
@@ -210,6 +224,18 @@ async fn run_phases(r: &mut Runner<'_>, run_id: Arc<str>) {
 
     crate::groups::member_add_phases(r, &users, &run_id).await;
     crate::groups::list_groups_phase(r, &users, &run_id).await;
+    hostile(r, &users, &run_id).await;
 
     r.results.memory_at_end = r.memory();
+}
+
+async fn hostile(r: &mut Runner<'_>, users: &Arc<Vec<(u64, String)>>, run_id: &Arc<str>) {
+    let Some(hs) = r.scenario.hostile else { return };
+    match r.targets.attacker.clone() {
+        Some(attacker) => {
+            eprintln!("phase H: hostile load");
+            crate::hostile::hostile_phase(r, &attacker, hs, users, run_id).await;
+        }
+        None => r.results.notes.push("hostile load not run: it needs a second source (not available with --url)".into()),
+    }
 }

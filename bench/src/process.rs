@@ -68,11 +68,14 @@ impl Drop for DataDir {
     }
 }
 
-/// A started ScimDesk server with one source, and that source's token.
+/// A started ScimDesk server with its sources: the one the phases load, and a second one that
+/// the hostile-load phase attacks from.
 pub struct ScimServer {
     pub process: ServerProcess,
     pub slug: String,
     pub token: String,
+    pub attacker_slug: String,
+    pub attacker_token: String,
 }
 
 /// Build the `scimdesk` binary in release mode and return its path.
@@ -99,15 +102,12 @@ pub fn build_release_server() -> Result<PathBuf, String> {
     Err("cargo built no scimdesk executable; pass --server-bin PATH".into())
 }
 
-/// Create a fresh data directory with one source, then serve it on 127.0.0.1 with quiet logging.
-pub fn start_scimdesk(bin: &Path, log: &str) -> Result<ScimServer, String> {
-    let dir = DataDir::create()?;
-    let data_dir = dir.0.clone();
-    let slug = "bench".to_string();
+/// `scimdesk source create NAME --slug SLUG` on `data_dir`; the token it printed.
+fn create_source(bin: &Path, data_dir: &Path, name: &str, slug: &str) -> Result<String, String> {
     let created = Command::new(bin)
         .arg("--data-dir")
-        .arg(&data_dir)
-        .args(["--log", "error", "source", "create", "Benchmark", "--slug", &slug])
+        .arg(data_dir)
+        .args(["--log", "error", "source", "create", name, "--slug", slug])
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("could not run {} ({e}); check --server-bin", bin.display()))?;
@@ -122,13 +122,24 @@ pub fn start_scimdesk(bin: &Path, log: &str) -> Result<ScimServer, String> {
     let Some(token) = stdout.lines().map(str::trim).find(|l| l.starts_with("scimdesk_")) else {
         return Err(format!("`scimdesk source create` printed no token line:\n{stdout}"));
     };
-    let token = token.to_string();
+    Ok(token.to_string())
+}
+
+/// Create a fresh data directory with two sources (`bench`, and `attacker` for the hostile-load
+/// phase), then serve it on 127.0.0.1 with quiet logging.
+pub fn start_scimdesk(bin: &Path, log: &str) -> Result<ScimServer, String> {
+    let dir = DataDir::create()?;
+    let data_dir = dir.0.clone();
+    let slug = "bench".to_string();
+    let token = create_source(bin, &data_dir, "Benchmark", &slug)?;
+    let attacker_slug = "attacker".to_string();
+    let attacker_token = create_source(bin, &data_dir, "Attacker", &attacker_slug)?;
     let mut command = Command::new(bin);
     command.arg("--data-dir").arg(&data_dir).args(["--log", log, "serve", "--bind", "127.0.0.1:0"]).env("NO_COLOR", "1");
     let (mut child, addr) = spawn_listening(command, "ScimDesk is listening on http://", Stdio::piped())?;
     let log = child.stderr.take().map(serverlog::collect);
     let process = ServerProcess { child, addr, _data_dir: Some(dir), log };
-    Ok(ScimServer { process, slug, token })
+    Ok(ScimServer { process, slug, token, attacker_slug, attacker_token })
 }
 
 /// Start the floor server: this same binary's hidden `floor-server` subcommand.

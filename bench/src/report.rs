@@ -58,7 +58,43 @@ pub fn verdicts(res: &RunResults, users: u64) -> Vec<Verdict> {
     });
     let errors: u64 = res.phases.iter().map(|p| p.stats.errors).sum();
     out.push(Verdict { target: "no errors in any phase".into(), measured: format!("{errors} errors"), pass: Some(errors == 0) });
+    out.extend(hostile_verdicts(res));
     out
+}
+
+/// The hostile-load targets of issue 10.
+fn hostile_verdicts(res: &RunResults) -> Vec<Verdict> {
+    let Some(report) = &res.hostile else { return Vec::new() };
+    let (alone, attacked) = match (res.get("hostile_alone"), res.get("hostile_under_attack")) {
+        (Some(a), Some(b)) if a.requests > 0 && b.requests > 0 => (a, b),
+        _ => return Vec::new(),
+    };
+    let p99 = attacked.quantile_ms(0.99);
+    let ratio = attacked.rps() / alone.rps().max(1e-9);
+    let worst = report.attacks.iter().map(|a| a.max_ms()).fold(0.0, f64::max);
+    let unexpected: u64 = report.attacks.iter().map(|a| a.unexpected).sum();
+    vec![
+        Verdict {
+            target: "hostile: Entra mix p99 under attack < 100 ms".into(),
+            measured: format!("{p99:.2} ms (alone {:.2} ms)", alone.quantile_ms(0.99)),
+            pass: Some(p99 < 100.0),
+        },
+        Verdict {
+            target: "hostile: Entra mix throughput under attack >= 50% of alone".into(),
+            measured: format!("{:.0}/s vs {:.0}/s = {:.0}%", attacked.rps(), alone.rps(), 100.0 * ratio),
+            pass: Some(ratio >= 0.5),
+        },
+        Verdict {
+            target: format!("hostile: each worst-case request answered <= {:.0} ms", crate::hostile::WORST_CASE_BUDGET_MS),
+            measured: format!("slowest {worst:.1} ms"),
+            pass: Some(worst <= crate::hostile::WORST_CASE_BUDGET_MS),
+        },
+        Verdict {
+            target: "hostile: worst-case requests answered as expected".into(),
+            measured: format!("{unexpected} unexpected"),
+            pass: Some(unexpected == 0),
+        },
+    ]
 }
 
 /// This machine in one line: CPUs, CPU model, memory (Linux /proc).
@@ -134,8 +170,11 @@ pub fn print(res: &RunResults, verdicts: &[Verdict], connections: usize, load_be
     for p in errored {
         println!("First error in {}: {}", p.label, p.stats.first_error.as_deref().unwrap_or_default());
     }
+    if let Some(h) = &res.hostile {
+        crate::hostile::print(h);
+    }
     println!();
-    println!("Targets (issue 4):");
+    println!("Targets (issues 4 and 10):");
     for v in verdicts {
         let mark = match v.pass {
             Some(true) => "PASS",
@@ -189,6 +228,7 @@ pub fn to_json(res: &RunResults, verdicts: &[Verdict]) -> serde_json::Value {
         "rss_anon_peak_bytes": res.memory_peak.map(|(_, anon)| anon),
         "rss_file_at_end_bytes": res.memory_at_end.map(|m| m.file),
         "notes": res.notes,
+        "hostile": res.hostile.as_ref().map(crate::hostile::to_json),
         "targets": verdicts.iter().map(|v| json!({"target": v.target, "measured": v.measured, "pass": v.pass})).collect::<Vec<_>>(),
     })
 }

@@ -46,7 +46,8 @@ fn smoke_run_has_every_phase_and_no_errors() {
     let _ = std::fs::remove_dir_all(&out_dir);
 
     let phases = results["phases"].as_array().unwrap();
-    for key in ["floor", "post_users", "filter_users", "get_user", "patch_user", "add_member_small", "add_member_big", "list_groups"] {
+    for key in ["floor", "post_users", "filter_users", "get_user", "patch_user", "add_member_small", "add_member_big", "list_groups",
+        "hostile_alone", "hostile_under_attack"] {
         let phase = phases.iter().find(|p| p["key"] == key).unwrap_or_else(|| panic!("phase {key} did not run:\n{stdout}"));
         assert!(phase["requests"].as_u64().unwrap() > 0, "phase {key} sent no requests:\n{stdout}");
     }
@@ -54,6 +55,15 @@ fn smoke_run_has_every_phase_and_no_errors() {
         assert_eq!(phase["errors"], 0, "errors in {}: {}\n{stdout}", phase["label"], phase["first_error"]);
     }
     assert_eq!(results["seeded_users"], 2000, "{stdout}");
+    // The hostile phase's worst-case requests were sent, and each got the answer it must get
+    // (accepted at the limits, 400 just over them).
+    let attacks = results["hostile"]["attacks"].as_array().unwrap_or_else(|| panic!("no hostile report:\n{stdout}"));
+    assert!(attacks.len() >= 10, "{stdout}");
+    assert!(attacks.iter().any(|a| a["answered"].as_u64().unwrap() > 0), "no worst-case request answered:\n{stdout}");
+    for a in attacks {
+        assert_eq!(a["unexpected"], 0, "{}: {}\n{stdout}", a["name"], a["first_unexpected"]);
+    }
+    assert!(results["hostile"]["sockets"]["opened"].as_u64().unwrap() > 0, "{stdout}");
     assert!(results["rss_after_seed_bytes"].as_u64().unwrap() > 0);
     assert!(output.status.success(), "bench exited with {}:\n{stdout}\n{stderr}", output.status);
 }

@@ -151,11 +151,16 @@ pub fn init_logging(cli: &Cli) {
 }
 
 fn print_summary(s: &SourceSummary) {
+    print_summary_with(s, &format!("in the OS keychain; `scimdesk source token {}`", s.slug));
+}
+
+/// The summary, with `token_place` saying where the token is kept.
+fn print_summary_with(s: &SourceSummary, token_place: &str) {
     println!("Name:            {}", s.name);
     println!("Slug:            {}", s.slug);
     println!("Enabled:         {}", if s.enabled { "yes" } else { "no" });
     println!("SCIM Base URL:   {}", s.scim_base_url);
-    println!("Token:           {}… (in the OS keychain; `scimdesk source token {}`)", s.token_prefix, s.slug);
+    println!("Token:           {}… ({token_place})", s.token_prefix);
     if let Some(until) = &s.previous_token_valid_until {
         println!("Previous token:  valid until {until}");
     }
@@ -169,7 +174,11 @@ fn print_summary(s: &SourceSummary) {
 
 /// Print a freshly issued token on a line of its own, with the keychain warning if any.
 fn print_issued(issued: &IssuedToken) {
-    print_summary(&issued.source);
+    match issued.keychain_warning() {
+        None => print_summary(&issued.source),
+        // Not "in the OS keychain": the warning below says why it is not.
+        Some(_) => print_summary_with(&issued.source, "not stored: shown below once, see the warning"),
+    }
     println!();
     println!("Token (shown once; paste it into Entra's Secret Token):");
     println!("{}", issued.token.expose_secret());

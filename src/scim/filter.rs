@@ -7,8 +7,10 @@ use serde_json::Value;
 
 use super::error::ScimError;
 pub use super::schema::AttrPath;
+pub use key::comparison_key;
 
 mod eval;
+mod key;
 mod parse;
 #[cfg(test)]
 mod tests;

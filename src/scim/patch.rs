@@ -1,10 +1,13 @@
 //! PatchOp (RFC 7644 §3.5.2) parsed and applied to a resource document, plus the Entra forms
 //! listed in ENTRA.md.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 
 use super::error::ScimError;
 use super::filter::{parse_patch_path, CompareOp, Filter, PatchPath};
+use super::resource::{MAX_ARRAY_ITEMS, MAX_MEMBERS};
 use super::{ResourceKind, GROUP_SCHEMA, PATCH_OP_SCHEMA};
 
 mod apply;
@@ -102,7 +105,59 @@ pub fn parse_patch_request(body: &Value) -> Result<Vec<PatchOperation>, ScimErro
             ops.len()
         )));
     }
+    check_sizes(ops)?;
     ops.iter().enumerate().map(|(i, op)| parse_operation(i + 1, op)).collect()
+}
+
+/// Refuse, before any operation is parsed or applied, a request whose values are larger than
+/// what applying them may cost: more than [`MAX_ARRAY_ITEMS`] values for one attribute (a
+/// group's `members` have their own limit, [`MAX_MEMBERS`], checked by [`plan`]), or more than
+/// [`MAX_OPERATIONS`] attributes set in all (each key of a path-less value counts as one
+/// operation: applying it costs a pass over the document's attributes).
+fn check_sizes(ops: &[Value]) -> Result<(), ScimError> {
+    let mut attributes = 0usize;
+    for (i, op) in ops.iter().enumerate() {
+        let Some(op) = op.as_object() else { continue };
+        let path = get_ci(op, "path").and_then(Value::as_str).map(str::trim).filter(|p| !p.is_empty());
+        let value = get_ci(op, "value");
+        let is_members = |name: &str| is_members_key(name.split('[').next().unwrap_or(name).trim());
+        match (path, value) {
+            (Some(path), Some(Value::Array(items))) if items.len() > MAX_ARRAY_ITEMS && !is_members(path) => {
+                return Err(too_many_values(i + 1, path, items.len()));
+            }
+            (None, Some(Value::Object(map))) => {
+                attributes += map.len();
+                for (key, v) in map {
+                    let nested = match v {
+                        // `{"urn:...:User": {...}}` and an extension's object hold attributes too.
+                        Value::Object(inner) if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:")) => {
+                            attributes += inner.len();
+                            inner.iter().filter_map(|(k, v)| v.as_array().map(|a| (k, a.len()))).max_by_key(|(_, n)| *n)
+                        }
+                        Value::Array(items) => Some((key, items.len())),
+                        _ => None,
+                    };
+                    if let Some((name, n)) = nested.filter(|(name, n)| *n > MAX_ARRAY_ITEMS && !is_members(name)) {
+                        return Err(too_many_values(i + 1, name, n));
+                    }
+                }
+            }
+            _ => attributes += 1,
+        }
+    }
+    if attributes > MAX_OPERATIONS {
+        return Err(ScimError::invalid_value(format!(
+            "The PATCH body sets {attributes} attributes; the limit is {MAX_OPERATIONS} per request (each key of a \
+             value without a \"path\" counts as one). Split it into several requests."
+        )));
+    }
+    Ok(())
+}
+
+fn too_many_values(n: usize, name: &str, count: usize) -> ScimError {
+    ScimError::invalid_value(format!(
+        "Operation {n}: \"{name}\" has {count} values; ScimDesk accepts at most {MAX_ARRAY_ITEMS} values per attribute."
+    ))
 }
 
 /// `n` counts from 1, as a person reading the request would.
@@ -180,23 +235,51 @@ pub fn plan(kind: ResourceKind, ops: Vec<PatchOperation>) -> Result<Vec<PatchSte
         return Ok(ops.into_iter().map(PatchStep::Document).collect());
     }
     let mut steps = Vec::new();
+    let mut budget = MemberBudget(MAX_MEMBERS);
     for op in ops {
         match &op.path {
-            Some(path) if is_members_path(path) => steps.extend(plan_members_path(&op, path)?),
-            None if op.op != PatchOpKind::Remove => plan_pathless(op, &mut steps)?,
+            Some(path) if is_members_path(path) => steps.extend(plan_members_path(&op, path, &mut budget)?),
+            None if op.op != PatchOpKind::Remove => plan_pathless(op, &mut steps, &mut budget)?,
             _ => steps.push(PatchStep::Document(op)),
         }
     }
     Ok(steps)
 }
 
-fn plan_members_path(op: &PatchOperation, path: &PatchPath) -> Result<Option<PatchStep>, ScimError> {
+/// How many more member ids the request may still name: [`MAX_MEMBERS`] for the whole request,
+/// counted before the ids are read, so a long list is refused without being looked at.
+struct MemberBudget(usize);
+
+impl MemberBudget {
+    fn take(&mut self, value: Option<&Value>) -> Result<(), ScimError> {
+        let n = match value {
+            None | Some(Value::Null) => 0,
+            Some(Value::Array(items)) => items.len(),
+            Some(_) => 1,
+        };
+        if n > self.0 {
+            return Err(ScimError::invalid_value(format!(
+                "The request names more than {MAX_MEMBERS} members; send at most {MAX_MEMBERS} member ids per \
+                 request (split the change into several PATCH requests)."
+            )));
+        }
+        self.0 -= n;
+        Ok(())
+    }
+}
+
+fn plan_members_path(
+    op: &PatchOperation,
+    path: &PatchPath,
+    budget: &mut MemberBudget,
+) -> Result<Option<PatchStep>, ScimError> {
     if let Some(sub) = path.attr.sub.as_ref().or(path.sub.as_ref()) {
         return Err(ScimError::invalid_path(format!(
             "\"{path}\": a member's \"{sub}\" cannot be changed; add or remove the member instead."
         )));
     }
     let value = op.value.as_ref().filter(|v| !v.is_null());
+    budget.take(value)?;
     let change = match (op.op, &path.filter) {
         (PatchOpKind::Remove, Some(filter)) => match value_eq_ids(filter) {
             Some(ids) => MemberChange::Remove(ids),
@@ -226,7 +309,7 @@ fn plan_members_path(op: &PatchOperation, path: &PatchPath) -> Result<Option<Pat
 
 /// A path-less `add`/`replace` whose value carries `members`: the membership part becomes a
 /// member change, the rest stays a document operation.
-fn plan_pathless(op: PatchOperation, steps: &mut Vec<PatchStep>) -> Result<(), ScimError> {
+fn plan_pathless(op: PatchOperation, steps: &mut Vec<PatchStep>, budget: &mut MemberBudget) -> Result<(), ScimError> {
     let Some(Value::Object(map)) = &op.value else {
         steps.push(PatchStep::Document(op));
         return Ok(());
@@ -237,6 +320,7 @@ fn plan_pathless(op: PatchOperation, steps: &mut Vec<PatchStep>) -> Result<(), S
     };
     let mut rest = map.clone();
     let members = rest.shift_remove(&key).unwrap_or(Value::Null);
+    budget.take(Some(&members))?;
     if !rest.is_empty() {
         steps.push(PatchStep::Document(PatchOperation { op: op.op, path: None, value: Some(Value::Object(rest)) }));
     }
@@ -252,7 +336,7 @@ fn plan_pathless(op: PatchOperation, steps: &mut Vec<PatchStep>) -> Result<(), S
 
 /// Ids from a members value: an array of `{value}` objects, or a single one (bare id strings are
 /// taken too). `display`, `type` and `$ref` are ignored: the server derives them. Repeated ids
-/// are kept once, in first-seen order.
+/// are kept once, in first-seen order (a hash set: linear in the list, however many repeats).
 fn member_ids(value: Option<&Value>) -> Result<Vec<String>, ScimError> {
     let items: Vec<&Value> = match value {
         None | Some(Value::Null) => vec![],
@@ -260,6 +344,7 @@ fn member_ids(value: Option<&Value>) -> Result<Vec<String>, ScimError> {
         Some(one) => vec![one],
     };
     let mut ids: Vec<String> = Vec::with_capacity(items.len());
+    let mut seen: HashSet<&str> = HashSet::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
         let id = match item {
             Value::Object(m) => get_ci(m, "value").and_then(Value::as_str),
@@ -272,7 +357,7 @@ fn member_ids(value: Option<&Value>) -> Result<Vec<String>, ScimError> {
                 i + 1
             )));
         };
-        if !ids.iter().any(|known| known == id) {
+        if seen.insert(id) {
             ids.push(id.to_string());
         }
     }
@@ -281,20 +366,24 @@ fn member_ids(value: Option<&Value>) -> Result<Vec<String>, ScimError> {
 
 /// The ids of `value eq "a"` or `value eq "a" or value eq "b" ...`; `None` for any other filter.
 fn value_eq_ids(filter: &Filter) -> Option<Vec<String>> {
+    let mut ids = Vec::new();
+    collect_value_eq_ids(filter, &mut ids)?;
+    let mut seen = HashSet::with_capacity(ids.len());
+    ids.retain(|id| seen.insert(id.clone()));
+    Some(ids)
+}
+
+fn collect_value_eq_ids(filter: &Filter, ids: &mut Vec<String>) -> Option<()> {
     match filter {
         Filter::Compare { path, op: CompareOp::Eq, value: Value::String(id) }
             if path.uri.is_none() && path.sub.is_none() && path.name.eq_ignore_ascii_case("value") =>
         {
-            Some(vec![id.clone()])
+            ids.push(id.clone());
+            Some(())
         }
         Filter::Or(a, b) => {
-            let mut ids = value_eq_ids(a)?;
-            for id in value_eq_ids(b)? {
-                if !ids.contains(&id) {
-                    ids.push(id);
-                }
-            }
-            Some(ids)
+            collect_value_eq_ids(a, ids)?;
+            collect_value_eq_ids(b, ids)
         }
         _ => None,
     }

@@ -20,6 +20,10 @@ use super::{ResourceKind, GROUP_SCHEMA};
 pub const MAX_STRING_BYTES: usize = 64 * 1024;
 /// The most elements a multi-valued attribute may hold (group `members` excepted).
 pub const MAX_ARRAY_ITEMS: usize = 10_000;
+/// The most member ids one request may name (a POST or PUT group's `members`, or all the
+/// membership operations of one PATCH together). Groups may be larger: this bounds the time one
+/// request holds the writer (BENCHMARKS.md, "Hostile load"), and Entra sends far fewer at once.
+pub const MAX_MEMBERS: usize = 10_000;
 
 /// Turn a resource as a client sent it (POST/PUT body, or a document after PATCH) into the stored
 /// document: an object without `id`, `meta`, `members` or `password`, with known attribute names
@@ -38,7 +42,13 @@ pub fn member_ids(members: &Value) -> Result<Vec<String>, ScimError> {
         single @ Value::Object(_) => std::slice::from_ref(single),
         _ => return Err(ScimError::invalid_value(MEMBER_SHAPE)),
     };
-    let mut seen = HashSet::new();
+    if items.len() > MAX_MEMBERS {
+        return Err(ScimError::invalid_value(format!(
+            "\"members\" lists {} members; send at most {MAX_MEMBERS} per request, and add the rest with PATCH",
+            items.len()
+        )));
+    }
+    let mut seen = HashSet::with_capacity(items.len());
     let mut ids = Vec::new();
     for item in items {
         let id = match item {

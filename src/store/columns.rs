@@ -2,11 +2,19 @@
 
 use serde_json::Value;
 
+use crate::scim::filter::comparison_key;
 use crate::scim::ENTERPRISE_USER_SCHEMA;
 
-/// Lower-case key for case-insensitive matching (RFC 7643 caseExact false), Unicode-aware.
+/// Lower-case key for case-insensitive matching of email addresses (RFC 7643 caseExact false).
 pub fn fold(s: &str) -> String {
     s.to_lowercase()
+}
+
+/// The uniqueness and lookup key of a userName or displayName: NFKC_Casefold, so that names
+/// that differ only in Unicode form or letter case are one name (see `scim::filter::key` for
+/// the choice). `user_name_key` and `display_name_key` hold it; `migrate` rebuilt older keys.
+pub fn name_key(s: &str) -> String {
+    comparison_key(s)
 }
 
 fn text(doc: &Value, key: &str) -> Option<String> {
@@ -36,9 +44,9 @@ impl UserColumns {
         email_keys.sort();
         email_keys.dedup();
         UserColumns {
-            user_name_key: fold(doc.get("userName").and_then(Value::as_str).unwrap_or_default()),
+            user_name_key: name_key(doc.get("userName").and_then(Value::as_str).unwrap_or_default()),
             external_id: text(doc, "externalId"),
-            display_name_key: display_name.as_deref().map(fold),
+            display_name_key: display_name.as_deref().map(name_key),
             display_name,
             // RFC 7643 leaves a missing `active` to the provider; a user Entra sent without it is active.
             active: doc.get("active").and_then(Value::as_bool).unwrap_or(true),
@@ -62,6 +70,6 @@ pub struct GroupColumns {
 impl GroupColumns {
     pub fn from_doc(doc: &Value) -> Self {
         let display_name = text(doc, "displayName").unwrap_or_default();
-        GroupColumns { display_name_key: fold(&display_name), display_name, external_id: text(doc, "externalId") }
+        GroupColumns { display_name_key: name_key(&display_name), display_name, external_id: text(doc, "externalId") }
     }
 }

@@ -10,6 +10,7 @@ mod activity;
 mod columns;
 mod connection;
 pub mod groups;
+mod keys;
 mod migrate;
 mod query;
 mod reads;

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::columns::fold;
+use super::columns::{fold, name_key};
 use rusqlite::params_from_iter;
 use rusqlite::types::ToSqlOutput;
 use rusqlite::{Connection, ToSql};
@@ -79,13 +79,13 @@ fn plan_compare(kind: ResourceKind, source_id: i64, path: &AttrPath, value: &Val
     match kind {
         ResourceKind::User => {
             if is(path, "userName") && no_sub {
-                leaf("user_name_key = ?", Param::Text(fold(text)))
+                leaf("user_name_key = ?", Param::Text(name_key(text)))
             } else if is(path, "externalId") && no_sub {
                 leaf("external_id = ?", Param::Text(text.into()))
             } else if is(path, "id") && no_sub {
                 leaf("id = ?", Param::Text(text.into()))
             } else if is(path, "displayName") && no_sub {
-                leaf("display_name_key = ?", Param::Text(fold(text)))
+                leaf("display_name_key = ?", Param::Text(name_key(text)))
             } else if is(path, "emails") && sub_is_value_or_none(path) {
                 Some(Plan {
                     sql: "rowid IN (SELECT user_rowid FROM user_emails WHERE source_id = ? AND value_key = ?)".into(),
@@ -103,7 +103,7 @@ fn plan_compare(kind: ResourceKind, source_id: i64, path: &AttrPath, value: &Val
         }
         ResourceKind::Group => {
             if is(path, "displayName") && no_sub {
-                leaf("display_name_key = ?", Param::Text(fold(text)))
+                leaf("display_name_key = ?", Param::Text(name_key(text)))
             } else if is(path, "externalId") && no_sub {
                 leaf("external_id = ?", Param::Text(text.into()))
             } else if is(path, "id") && no_sub {

@@ -17,7 +17,7 @@ use serde_json::{Number, Value};
 
 use super::super::schema::{self, AttributeDef};
 use super::super::{ResourceKind, ENTERPRISE_USER_SCHEMA};
-use super::{AttrPath, CompareOp, Filter};
+use super::{comparison_key, AttrPath, CompareOp, Filter};
 
 #[derive(Clone, Copy)]
 pub(super) struct Scope<'a> {
@@ -176,9 +176,11 @@ fn compare_value(attr: &Value, op: CompareOp, filter_value: &Value, case_exact: 
     }
 }
 
+/// Strings that are not case-exact compare by their [`comparison_key`], the key the store's
+/// indexes hold, so a filter evaluated here agrees with one answered from an index.
 fn compare_str(a: &str, b: &str, op: CompareOp, case_exact: bool) -> bool {
     let (a, b): (Cow<str>, Cow<str>) =
-        if case_exact { (a.into(), b.into()) } else { (a.to_lowercase().into(), b.to_lowercase().into()) };
+        if case_exact { (a.into(), b.into()) } else { (comparison_key(a).into(), comparison_key(b).into()) };
     match op {
         CompareOp::Co => a.contains(&*b),
         CompareOp::Sw => a.starts_with(&*b),

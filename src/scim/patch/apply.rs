@@ -22,7 +22,7 @@ use super::super::filter::{parse_patch_path, Filter, PatchPath};
 use super::super::schema::AttrType;
 use super::super::{ResourceKind, GROUP_SCHEMA, USER_SCHEMA};
 use super::target::{container, find_key, insert_ci, remove_ci, remove_extension, tidy, Object, Target};
-use super::values::{append_unique, derived_element, element_value, loose_eq, manager_is_empty, one_primary};
+use super::values::{append_unique, derived_element, element_value, manager_is_empty, one_primary, LooseSet};
 use super::{PatchOpKind, PatchOperation};
 
 pub(super) fn operation(doc: &mut Object, kind: ResourceKind, op: &PatchOperation) -> Result<(), ScimError> {
@@ -325,17 +325,13 @@ fn remove(doc: &mut Object, t: &Target, path: &PatchPath, listed: Option<&Value>
     let slot = c.get_mut(&key).expect("key found above");
     match (&path.filter, t.sub.as_deref().or(path.sub.as_deref()), slot) {
         (None, None, Value::Array(items)) if listed.is_some_and(|v| !v.is_null()) => {
-            let listed: Vec<&Value> = match listed {
-                Some(Value::Array(many)) => many.iter().collect(),
-                Some(one) => vec![one],
-                None => vec![],
+            let listed: &[Value] = match listed {
+                Some(Value::Array(many)) => many,
+                Some(one) => std::slice::from_ref(one),
+                None => &[],
             };
-            items.retain(|item| {
-                !listed.iter().any(|gone| match (element_value(gone), element_value(item)) {
-                    (Some(gone), Some(have)) => loose_eq(gone, have),
-                    _ => loose_eq(gone, item),
-                })
-            });
+            let gone = ListedValues::new(listed);
+            items.retain(|item| !gone.names(item));
         }
         (None, None, _) => {
             c.shift_remove(&key);
@@ -378,4 +374,49 @@ fn remove(doc: &mut Object, t: &Target, path: &PatchPath, listed: Option<&Value>
     }
     tidy(doc, t);
     Ok(())
+}
+
+/// The values a `remove` with a `value` lists. An element goes when a listed value with a `value`
+/// has the same `value` as the element, or when a listed value equals the whole element (the
+/// only comparison when either side has no `value`). Hash lookups: linear in both lists.
+struct ListedValues<'a> {
+    listed: &'a [Value],
+    /// `value`s of the listed elements that have one (indexes into `values`).
+    values: Vec<Value>,
+    by_value: LooseSet,
+    /// Listed elements without a `value`, whole, and all listed elements, whole.
+    without_value: LooseSet,
+    all: LooseSet,
+}
+
+impl<'a> ListedValues<'a> {
+    fn new(listed: &'a [Value]) -> Self {
+        let mut set = ListedValues {
+            listed,
+            values: Vec::new(),
+            by_value: LooseSet::default(),
+            without_value: LooseSet::default(),
+            all: LooseSet::default(),
+        };
+        for (i, gone) in listed.iter().enumerate() {
+            set.all.insert(gone, i);
+            match element_value(gone) {
+                Some(v) => {
+                    set.values.push(v.clone());
+                    set.by_value.insert(v, set.values.len() - 1);
+                }
+                None => set.without_value.insert(gone, i),
+            }
+        }
+        set
+    }
+
+    fn names(&self, item: &Value) -> bool {
+        match element_value(item) {
+            Some(have) => {
+                self.by_value.find(have, &self.values).is_some() || self.without_value.find(item, self.listed).is_some()
+            }
+            None => self.all.find(item, self.listed).is_some(),
+        }
+    }
 }

@@ -1,5 +1,8 @@
 //! Comparing and combining attribute values: duplicates, `primary`, elements a filter describes.
 
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
 use serde_json::{Map, Value};
 
 use super::super::filter::{CompareOp, Filter};
@@ -82,17 +85,86 @@ pub(super) fn loose_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// `add` to a multi-valued attribute: append what is not already there.
+/// `add` to a multi-valued attribute: append what is not already there. Linear in the two
+/// lists (a [`LooseSet`]), not their product: both may hold 10,000 values.
 pub(super) fn append_unique(list: &mut Vec<Value>, items: Vec<Value>) {
+    let mut known = LooseSet::default();
+    for (i, v) in list.iter().enumerate() {
+        known.insert(v, i);
+    }
     let mut added = Vec::new();
     for item in items {
-        if item.is_null() || list.iter().any(|known| loose_eq(known, &item)) {
+        if item.is_null() || known.find(&item, list).is_some() {
             continue;
         }
         list.push(item);
-        added.push(list.len() - 1);
+        let i = list.len() - 1;
+        known.insert(&list[i], i);
+        added.push(i);
     }
     one_primary(list, &added);
+}
+
+/// Values of a list grouped by a hash key that [`loose_eq`] values always share, so finding a
+/// value costs one hash lookup plus `loose_eq` on the few values of its bucket. (`loose_eq` is
+/// not transitive, `"True"` ~ `true` ~ `"true"`, so the key cannot be an exact canonical form.)
+#[derive(Default)]
+pub(super) struct LooseSet {
+    buckets: HashMap<String, Vec<usize>>,
+}
+
+impl LooseSet {
+    /// Remember that `list[index]` is `v`.
+    pub(super) fn insert(&mut self, v: &Value, index: usize) {
+        self.buckets.entry(loose_key(v)).or_default().push(index);
+    }
+
+    /// The index of a value of `list` (the list the indexes refer to) that is `loose_eq` to `v`.
+    pub(super) fn find(&self, v: &Value, list: &[Value]) -> Option<usize> {
+        self.buckets.get(&loose_key(v))?.iter().copied().find(|&i| loose_eq(&list[i], v))
+    }
+}
+
+/// A key equal for any two values that [`loose_eq`] finds equal: object keys lower-cased and
+/// sorted, nulls left out, booleans and their string spellings alike.
+pub(super) fn loose_key(v: &Value) -> String {
+    let mut out = String::new();
+    write_loose_key(v, &mut out);
+    out
+}
+
+fn write_loose_key(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(m) => {
+            let mut entries: Vec<(String, &Value)> =
+                m.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            out.push('{');
+            for (k, v) in entries {
+                let _ = write!(out, "{}:{k}=", k.len());
+                write_loose_key(v, out);
+                out.push(',');
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for item in items {
+                write_loose_key(item, out);
+                out.push(',');
+            }
+            out.push(']');
+        }
+        Value::Bool(_) | Value::String(_) if as_bool(v).is_some() => {
+            let _ = write!(out, "b{}", as_bool(v).unwrap_or_default());
+        }
+        Value::String(s) => {
+            let _ = write!(out, "s{}:{s}", s.len());
+        }
+        other => {
+            let _ = write!(out, "o{other}");
+        }
+    }
 }
 
 pub(super) fn element_value(v: &Value) -> Option<&Value> {

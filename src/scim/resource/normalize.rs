@@ -2,6 +2,8 @@
 //! where extension attributes go (ENTRA.md lists Entra's habits); the stored document has one
 //! shape, so filters, PATCH and the store only ever see that.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::{Map, Value};
 
 use super::super::error::ScimError;
@@ -18,9 +20,11 @@ pub(super) fn normalize(kind: ResourceKind, input: Value) -> Result<Value, ScimE
         )));
     };
     let listed = listed_schemas(kind, &input)?;
+    let listed_by_key = listed.iter().map(|uri| (uri.to_ascii_lowercase(), uri.clone())).collect();
     let mut doc = Document {
         kind,
         listed,
+        listed_by_key,
         attrs: Map::new(),
     };
     for (key, value) in input {
@@ -45,13 +49,21 @@ fn listed_schemas(
         Some(Value::Array(items)) => items.iter().collect(),
         Some(single) => vec![single],
     };
+    if items.len() > MAX_ARRAY_ITEMS {
+        return Err(too_many("schemas"));
+    }
+    // Each URN once (a hash set: a long list of repeats costs one pass).
     let mut listed = Vec::new();
+    let mut seen = HashSet::new();
     for item in items {
         match item {
             Value::Null => {}
-            Value::String(uri) => listed.push(
-                schema::canonical_schema_uri(kind, uri).map_or_else(|| uri.clone(), str::to_string),
-            ),
+            Value::String(uri) => {
+                let uri = schema::canonical_schema_uri(kind, uri).map_or_else(|| uri.clone(), str::to_string);
+                if seen.insert(uri.to_ascii_lowercase()) {
+                    listed.push(uri);
+                }
+            }
             _ => return Err(invalid()),
         }
     }
@@ -62,6 +74,8 @@ fn listed_schemas(
 struct Document {
     kind: ResourceKind,
     listed: Vec<String>,
+    /// `listed` by lower-cased URN, so finding a URN key's spelling is one lookup.
+    listed_by_key: HashMap<String, String>,
     attrs: Map<String, Value>,
 }
 
@@ -141,10 +155,7 @@ impl Document {
     }
 
     fn listed_spelling(&self, uri: &str) -> Option<String> {
-        self.listed
-            .iter()
-            .find(|listed| listed.eq_ignore_ascii_case(uri))
-            .cloned()
+        self.listed_by_key.get(&uri.to_ascii_lowercase()).cloned()
     }
 
     fn finish(mut self) -> Result<Value, ScimError> {
@@ -179,8 +190,9 @@ impl Document {
             .iter()
             .map(|uri| uri.to_string())
             .collect();
+        let mut known: HashSet<String> = extensions.iter().cloned().collect();
         for uri in &self.listed {
-            if uri != core && !extensions.contains(uri) {
+            if uri != core && known.insert(uri.clone()) {
                 extensions.push(uri.clone());
             }
         }

@@ -1,0 +1,9 @@
+-- userName and group displayName keys (users.user_name_key, users.display_name_key,
+-- groups.display_name_key) change from lower case to NFKC_Casefold, so that names that differ
+-- only in Unicode form ("Ä" as one code point or as "A" + combining diaeresis) or letter case
+-- are one name for the UNIQUE indexes and for `eq` filters. SQLite cannot compute that fold:
+-- src/store/keys.rs rebuilds every key in Rust, in this migration's transaction, right after
+-- this file runs; the ledger row of this migration records that it was done.
+--
+-- A key taken by an older row is given to a later row with the same name as
+-- `<key> NUL "clash:" <id>`: both rows stay, and the UNIQUE indexes keep holding. (No SQL here.)
