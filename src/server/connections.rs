@@ -2,7 +2,7 @@
 //! does not give ([`Limits`]). A client that sends half a request head and then nothing is cut
 //! after the header-read timeout (15 s); a keep-alive connection with no request for the idle
 //! timeout (150 s) is closed; at most 512 connections are open at once, and when that many are,
-//! the one idle (or half-sent) the longest makes room for the newcomer.
+//! the one idle (or half-sent) the longest, if for at least 2 s, makes room for the newcomer.
 //!
 //! Why these values: Entra's requests and the tunnels' (cloudflared, ngrok) arrive with the
 //! whole head in one packet, so 15 s for a head is generous. The tunnels keep their connections
@@ -30,6 +30,11 @@ use tokio::sync::{watch, Notify};
 use tower::ServiceExt;
 
 use super::Limits;
+
+/// A connection must have been idle (or half-sent) this long before it is closed to make room:
+/// a client that opens and abandons connections as fast as it can then costs the server a few
+/// hundred connections a second, not thousands.
+const EVICT_MIN_AGE: Duration = Duration::from_secs(2);
 
 /// How long a graceful stop waits for requests in flight before closing what is left.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -96,21 +101,22 @@ impl Registry {
         self.closed.notify_waiters();
     }
 
-    /// Ask the connection that has been idle or half-sent the longest to close. False when
-    /// every connection is serving a request.
-    fn evict_one(&self) -> bool {
+    /// Ask the connection that has been idle or half-sent the longest to close, if it has been
+    /// for [`EVICT_MIN_AGE`]. `Err(wait)`: none can be closed yet; try again after `wait` (or
+    /// when a connection closes).
+    fn evict_one(&self) -> Result<(), Duration> {
         let open = self.open.lock().expect("connection registry");
         let victim = open
             .iter()
             .filter(|s| s.phase.load(Ordering::Acquire) != BUSY)
             .min_by_key(|s| s.since.load(Ordering::Relaxed));
-        match victim {
-            Some(s) => {
-                s.evict.notify_one();
-                true
-            }
-            None => false,
+        let Some(victim) = victim else { return Err(EVICT_MIN_AGE) };
+        let age = self.epoch.elapsed().saturating_sub(Duration::from_millis(victim.since.load(Ordering::Relaxed)));
+        if age < EVICT_MIN_AGE {
+            return Err(EVICT_MIN_AGE - age);
         }
+        victim.evict.notify_one();
+        Ok(())
     }
 }
 
@@ -188,19 +194,19 @@ pub(super) async fn serve(
             if !at_limit_logged {
                 tracing::warn!(
                     limit = limits.max_connections,
-                    "connection limit reached: for each new connection the one idle the longest is closed \
-                     (when every connection is serving a request, new ones wait)"
+                    "connection limit reached: for each new connection the one idle the longest (at least 2 s) \
+                     is closed; until one can be, new connections wait"
                 );
                 at_limit_logged = true;
             }
             let closed = registry.closed.notified();
-            if registry.evict_one() {
-                let _ = tokio::time::timeout(Duration::from_millis(100), closed).await;
-            } else {
-                tokio::select! {
-                    _ = closed => {}
-                    _ = &mut shutdown => return drain(registry, stop_tx).await,
-                }
+            let wait = match registry.evict_one() {
+                Ok(()) => Duration::from_millis(100),
+                Err(wait) => wait,
+            };
+            tokio::select! {
+                _ = tokio::time::timeout(wait, closed) => {}
+                _ = &mut shutdown => return drain(registry, stop_tx).await,
             }
         }
         if registry.count.load(Ordering::Acquire) < limits.max_connections / 2 {
