@@ -5,11 +5,13 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-/// What a request changed, in the SCIM vocabulary the Activity feed shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What a request changed, in the SCIM vocabulary the Activity feed shows. Stored in the
+/// activity log as this JSON, so it is read back too.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "type")]
 pub enum Change {
     UserCreated,
@@ -33,6 +35,7 @@ pub enum Change {
 }
 
 /// One event on the broadcast channel. `seq` increases by one per event of this engine.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProvisioningEvent {
@@ -89,6 +92,7 @@ impl RequestCounter {
 }
 
 /// Request figures of one source since the engine started.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestStats {

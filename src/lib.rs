@@ -49,6 +49,7 @@ pub struct Engine {
 }
 
 /// Per-source figures for the window: stored counts plus live request figures.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceCounters {

@@ -15,6 +15,7 @@ const PUBLIC_URL: &str = "public_url";
 const BIND: &str = "bind";
 const CLIPBOARD_CLEAR_SECONDS: &str = "clipboard_clear_seconds";
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {

@@ -12,6 +12,7 @@ use crate::tokens::{KeychainError, Token};
 use crate::{slug, Engine};
 
 /// A source as the admin sees it.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceSummary {

@@ -104,6 +104,7 @@ async fn track(State(engine): State<Arc<Engine>>, req: Request, next: Next) -> R
                     status: status as i64,
                     summary: record.summary.clone(),
                     latency_us: latency.as_micros() as i64,
+                    change: record.change.clone(),
                 },
             );
             engine.events.publish(ProvisioningEvent {
