@@ -6,14 +6,12 @@ use std::sync::Arc;
 
 use scimdesk::{Engine, ServerHandle};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter};
+use tauri::AppHandle;
+use tauri_specta::Event;
 use tokio::sync::Mutex;
 
 use crate::clipboard::SecretClipboard;
 use crate::error::{CommandError, CommandResult};
-
-/// Event the window listens to for the server's state.
-pub const SERVER_STATUS_EVENT: &str = "server-status";
 
 pub struct AppState {
     /// The engine, or why it could not be opened (shown in place of the app).
@@ -33,9 +31,10 @@ struct Server {
     starting: bool,
 }
 
-/// Where the SCIM server listens, or why it does not.
-#[derive(Debug, Clone, Serialize)]
+/// Where the SCIM server listens, or why it does not. Also sent as the `server-status` event.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]
+#[tauri_specta(event_name = "server-status")]
 pub struct ServerStatus {
     pub starting: bool,
     pub listening: Option<String>,
@@ -149,7 +148,7 @@ impl AppState {
 
     pub async fn announce(&self, app: &AppHandle) {
         if let Ok(status) = self.server_status().await {
-            let _ = app.emit(SERVER_STATUS_EVENT, status);
+            let _ = status.emit(app);
         }
     }
 }
