@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Build the UI and the desktop app, then run the front-end unit tests (Vitest) and the end-to-end
-# tests (tauri-driver + WebKitWebDriver under Xvfb, in a private session bus with gnome-keyring).
+# Check the generated bindings, type-check, lint and build the UI, build the desktop app, then run
+# the front-end unit tests (Vitest) and the end-to-end tests (tauri-driver + WebKitWebDriver under
+# Xvfb, in a private session bus with gnome-keyring).
 #
 # Needs the Debian 12 packages of the build and test lists in the project's install step
 # (libwebkit2gtk-4.1-dev ..., webkit2gtk-driver xvfb xauth xclip dbus dbus-x11 gnome-keyring).
@@ -21,8 +22,14 @@ fi
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "UI: install, type-check, build"
-(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+step "UI: install"
+(cd ui && npm ci --no-audit --no-fund --loglevel=error)
+
+step "Bindings: ui/src/bindings.ts matches the Rust commands and events"
+./scripts/check-bindings.sh
+
+step "UI: type-check, lint, build"
+(cd ui && npm run typecheck --silent && npm run lint --silent && npm run build --silent)
 
 step "UI: unit tests (Vitest)"
 (cd ui && npx vitest run)

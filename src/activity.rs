@@ -44,6 +44,7 @@ impl Activity {
                 status: request.status as i64,
                 summary: request.summary.clone(),
                 latency_us: request.latency.as_micros() as i64,
+                change: request.change.clone(),
             },
         );
         self.events.publish(ProvisioningEvent {

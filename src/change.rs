@@ -1,10 +1,12 @@
 //! What a request changed, in the SCIM vocabulary the Activity feed shows: told by the directory,
 //! carried by events, kept with each activity row.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// What a request changed, in the SCIM vocabulary the Activity feed shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What a request changed, in the SCIM vocabulary the Activity feed shows. Stored in the
+/// activity log as this JSON, so it is read back too.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "type")]
 pub enum Change {
     UserCreated,

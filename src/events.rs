@@ -11,6 +11,7 @@ use tokio::sync::broadcast;
 pub use crate::change::Change;
 
 /// One event on the broadcast channel. `seq` increases by one per event of this engine.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProvisioningEvent {
@@ -67,6 +68,7 @@ impl RequestCounter {
 }
 
 /// Request figures of one source since the engine started.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestStats {

@@ -23,6 +23,7 @@ const CLIPBOARD_CLEAR_SECONDS: &str = "clipboard_clear_seconds";
 const PUBLIC_URL_TTL: Duration = Duration::from_secs(1);
 
 /// The settings as saved (defaults where none is saved).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CurrentSettings {

@@ -6,19 +6,19 @@ use std::time::Duration;
 
 use scimdesk::{Engine, ProvisioningEvent};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter};
+use tauri::AppHandle;
+use tauri_specta::Event;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{timeout_at, Instant};
 
-/// Event the window listens to for provisioning events.
-pub const PROVISIONING_EVENT: &str = "provisioning";
 const BATCH_WINDOW: Duration = Duration::from_millis(100);
 const MAX_BATCH: usize = 5_000;
 
 /// One batch, in `seq` order. `missed` counts events dropped because the window fell behind:
-/// when it is not zero, the window reloads its snapshots.
-#[derive(Debug, Clone, Serialize)]
+/// when it is not zero, the window reloads its snapshots. The window hears it as `provisioning`.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]
+#[tauri_specta(event_name = "provisioning")]
 pub struct EventBatch {
     pub events: Vec<ProvisioningEvent>,
     pub missed: u64,
@@ -42,7 +42,7 @@ pub fn spawn(app: AppHandle, engine: Arc<Engine>) {
                     Ok(Err(RecvError::Closed)) | Err(_) => break,
                 }
             }
-            if let Err(e) = app.emit(PROVISIONING_EVENT, &batch) {
+            if let Err(e) = batch.emit(&app) {
                 tracing::warn!(error = %e, "could not send events to the window");
             }
         }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use arboard::Clipboard;
 use scimdesk::tokens::hash_token;
 
-use crate::error::CommandError;
+use crate::error::{CommandError, ErrorKind};
 
 pub struct SecretClipboard {
     /// `SCIMDESK_CLIPBOARD=off`: never touch the clipboard (remote desktops that sync it to
@@ -24,7 +24,7 @@ pub struct SecretClipboard {
 
 fn unavailable(err: arboard::Error) -> CommandError {
     CommandError::new(
-        "clipboard",
+        ErrorKind::Clipboard,
         format!("the clipboard cannot be used ({err}); select the text and copy it by hand"),
     )
 }
@@ -42,7 +42,7 @@ impl SecretClipboard {
     fn with<R>(&self, call: impl FnOnce(&mut Clipboard) -> Result<R, arboard::Error>) -> Result<R, CommandError> {
         if self.turned_off {
             return Err(CommandError::new(
-                "clipboard",
+                ErrorKind::Clipboard,
                 "ScimDesk's use of the clipboard is turned off (SCIMDESK_CLIPBOARD=off); select the text and copy it by hand",
             ));
         }

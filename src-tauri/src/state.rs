@@ -4,16 +4,15 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use scimdesk::{Engine, ServerHandle};
+use scimdesk::server::ServerHandle;
+use scimdesk::Engine;
 use serde::Serialize;
-use tauri::{AppHandle, Emitter};
+use tauri::AppHandle;
+use tauri_specta::Event;
 use tokio::sync::Mutex;
 
 use crate::clipboard::SecretClipboard;
 use crate::error::{CommandError, CommandResult};
-
-/// Event the window listens to for the server's state.
-pub const SERVER_STATUS_EVENT: &str = "server-status";
 
 pub struct AppState {
     /// The engine, or why it could not be opened (shown in place of the app).
@@ -33,9 +32,10 @@ struct Server {
     starting: bool,
 }
 
-/// Where the SCIM server listens, or why it does not.
-#[derive(Debug, Clone, Serialize)]
+/// Where the SCIM server listens, or why it does not. Also sent as the `server-status` event.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]
+#[tauri_specta(event_name = "server-status")]
 pub struct ServerStatus {
     pub starting: bool,
     pub listening: Option<String>,
@@ -58,7 +58,7 @@ impl AppState {
 
     pub async fn server_status(&self) -> CommandResult<ServerStatus> {
         let engine = self.engine()?;
-        let public_url = engine.settings().await?.public_url;
+        let public_url = engine.settings().current()?.public_url;
         let server = self.server.lock().await;
         Ok(ServerStatus {
             starting: server.starting,
@@ -93,7 +93,7 @@ impl AppState {
         if let Ok(bind) = std::env::var("SCIMDESK_BIND") {
             return Ok(scimdesk::settings::parse_bind(&bind)?);
         }
-        Ok(self.engine()?.settings().await?.bind)
+        Ok(self.engine()?.settings().current()?.bind)
     }
 
     /// Move the server to `addr` and save it as the bind setting. When `addr` cannot be bound,
@@ -110,7 +110,7 @@ impl AppState {
         };
         let result = self.listen(addr).await;
         match &result {
-            Ok(()) => engine.set_bind(addr).await?,
+            Ok(()) => engine.settings().set_bind(addr).await?,
             Err(_) => {
                 if let Some(prev) = previous {
                     let _ = self.listen(prev).await;
@@ -130,7 +130,7 @@ impl AppState {
         let engine = self.engine()?.clone();
         let mut server = self.server.lock().await;
         server.requested = Some(addr);
-        let result = engine.start_server(addr).await;
+        let result = scimdesk::server::start(engine, addr).await;
         server.starting = false;
         match result {
             Ok(handle) => {
@@ -149,7 +149,7 @@ impl AppState {
 
     pub async fn announce(&self, app: &AppHandle) {
         if let Ok(status) = self.server_status().await {
-            let _ = app.emit(SERVER_STATUS_EVENT, status);
+            let _ = status.emit(app);
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::scim::ResourceKind;
 use crate::store::groups as store_groups;
 
 /// One page of search results: full SCIM resources (groups without members).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchPage {
@@ -18,6 +19,7 @@ pub struct SearchPage {
 }
 
 /// A group a user belongs to.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupRef {

@@ -21,6 +21,7 @@ use crate::store::{ActivityEntry, NewSource, SourceCounts, SourceRow, Store, Uni
 use crate::tokens::{Keychain, KeychainError, Token};
 
 /// A source as the admin sees it.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceSummary {
@@ -63,6 +64,7 @@ impl IssuedToken {
 }
 
 /// Per-source figures for the window: stored counts plus live request figures.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceCounters {

@@ -21,12 +21,13 @@ use serde::Serialize;
 
 use super::connection::Access;
 use super::{Result, Store, StoreError, Writer};
+use crate::change::Change;
 
 /// The activity log's file, next to the directory's.
 pub const ACTIVITY_FILE: &str = "activity.db";
 
-/// The log's schema; `user_version` says which one a file has.
-const LOG_SCHEMA_VERSION: i64 = 1;
+/// The log's schema; `user_version` says which one a file has. 2 added `change`.
+const LOG_SCHEMA_VERSION: i64 = 2;
 /// Rows are kept in (source, id) order in the table itself: each row is one B-tree insert when
 /// written and one delete when pruned, with no index to keep beside it.
 const LOG_SCHEMA: &str = "
@@ -41,6 +42,10 @@ const LOG_SCHEMA: &str = "
         -- What changed, in the admin's words (\"created user alice@contoso.com\"), or why refused.
         summary    TEXT NOT NULL,
         latency_us INTEGER NOT NULL,
+        -- The kind of change as JSON (`{\"type\":\"membersChanged\",\"added\":2,\"removed\":0}`), so the
+        -- window shows stored rows as it shows live events instead of guessing from method and path.
+        -- Nullable only because version 1 files gain it through ALTER TABLE; the upgrade fills it.
+        change     TEXT,
         PRIMARY KEY (source_id, id)
     ) WITHOUT ROWID;
 ";
@@ -57,9 +62,79 @@ pub(super) fn attach_log(conn: &Connection, path: &Path, access: Access) -> Resu
             return Err(StoreError::NewerSchema(version));
         }
         conn.execute_batch(LOG_SCHEMA)?;
+        if version == 1 {
+            add_change_column(conn)?;
+        }
         conn.pragma_update(Some("log"), "user_version", LOG_SCHEMA_VERSION)?;
     }
     Ok(())
+}
+
+/// Version 1 to 2: add `change` and fill it once for the rows already there, from what they kept.
+fn add_change_column(conn: &Connection) -> Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    tx.execute_batch("ALTER TABLE log.activity ADD COLUMN change TEXT")?;
+    let rows = {
+        let mut stmt = tx.prepare("SELECT source_id, id, method, path, status, summary FROM log.activity")?;
+        let rows = stmt.query_map([], |r| {
+            let change = change_of_old_row(&r.get::<_, String>(2)?, &r.get::<_, String>(3)?, r.get(4)?, &r.get::<_, String>(5)?);
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, change))
+        })?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    {
+        let mut update = tx.prepare("UPDATE log.activity SET change = ?1 WHERE source_id = ?2 AND id = ?3")?;
+        for (source_id, id, change) in &rows {
+            update.execute(params![change_json(change), source_id, id])?;
+        }
+    }
+    tx.commit()?;
+    tracing::info!(rows = rows.len(), "activity log upgraded: each row now keeps its kind of change");
+    Ok(())
+}
+
+/// The change a row written before version 2 stood for, from its status, method and the summary
+/// the directory wrote (`created user ...`, `added 2 members to Sales; removed 1 member from Sales`).
+fn change_of_old_row(method: &str, path: &str, status: i64, summary: &str) -> Change {
+    if status >= 400 {
+        return Change::Refused;
+    }
+    if method.eq_ignore_ascii_case("GET") {
+        return Change::Read;
+    }
+    let starts = |prefix: &str| summary.starts_with(prefix);
+    let members = |verb: &str| -> u64 {
+        summary
+            .split("; ")
+            .find_map(|part| part.strip_prefix(verb)?.split(' ').next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    match () {
+        _ if starts("created user") => Change::UserCreated,
+        _ if starts("deleted user") => Change::UserDeleted,
+        _ if starts("disabled user") => Change::UserDisabled,
+        _ if starts("enabled user") => Change::UserEnabled,
+        _ if starts("updated user") || starts("user ") => Change::UserUpdated,
+        _ if starts("created group") => Change::GroupCreated,
+        _ if starts("deleted group") => Change::GroupDeleted,
+        _ if starts("renamed group") => Change::GroupRenamed,
+        _ if starts("updated group") || starts("group ") => Change::GroupUpdated,
+        _ if starts("added ") || starts("removed ") => {
+            Change::MembersChanged { added: members("added "), removed: members("removed ") }
+        }
+        _ if path.contains("/Groups") => Change::GroupUpdated,
+        _ if path.contains("/Users") => Change::UserUpdated,
+        _ => Change::Read,
+    }
+}
+
+fn change_json(change: &Change) -> String {
+    serde_json::to_string(change).expect("a Change serialises")
+}
+
+fn change_from_column(text: Option<String>) -> rusqlite::Result<Change> {
+    let text = text.ok_or_else(|| rusqlite::Error::InvalidColumnType(7, "change".into(), rusqlite::types::Type::Null))?;
+    serde_json::from_str(&text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 /// Rows kept per source; older ones are pruned as new ones arrive.
@@ -68,9 +143,10 @@ pub const ACTIVITY_RETENTION: i64 = 10_000;
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
 /// Rows held in memory at most; past this (the disk cannot keep up) rows are dropped and logged.
 const MAX_BUFFERED: usize = 100_000;
-/// Rows per INSERT statement (8 parameters each, well under SQLite's limit).
+/// Rows per INSERT statement (9 parameters each, well under SQLite's limit).
 const ROWS_PER_INSERT: usize = 200;
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityEntry {
@@ -81,6 +157,8 @@ pub struct ActivityEntry {
     pub status: i64,
     pub summary: String,
     pub latency_us: i64,
+    /// What the request changed: the `change` its ProvisioningEvent carried.
+    pub change: Change,
 }
 
 /// Activity rows waiting to be written: (source id, row).
@@ -145,14 +223,15 @@ fn insert_rows(conn: &Connection, rows: &[(i64, ActivityEntry)]) -> Result<()> {
     }
     for (chunk, ids) in rows.chunks(ROWS_PER_INSERT).zip(ids.chunks(ROWS_PER_INSERT)) {
         // Rows of a source deleted meanwhile are left out rather than failing the batch.
-        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let sql = format!(
-            "INSERT INTO log.activity (source_id, id, time, method, path, status, summary, latency_us)
+            "INSERT INTO log.activity (source_id, id, time, method, path, status, summary, latency_us, change)
              SELECT * FROM (VALUES {values}) AS v WHERE v.column1 IN (SELECT id FROM main.sources)"
         );
-        let mut args: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 8);
-        for ((source_id, e), id) in chunk.iter().zip(ids) {
-            args.extend([source_id as &dyn ToSql, id, &e.time, &e.method, &e.path, &e.status, &e.summary, &e.latency_us]);
+        let changes: Vec<String> = chunk.iter().map(|(_, e)| change_json(&e.change)).collect();
+        let mut args: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 9);
+        for (((source_id, e), id), change) in chunk.iter().zip(ids).zip(&changes) {
+            args.extend([source_id as &dyn ToSql, id, &e.time, &e.method, &e.path, &e.status, &e.summary, &e.latency_us, change]);
         }
         conn.prepare_cached(&sql)?.execute(&args[..])?;
     }
@@ -189,7 +268,7 @@ impl Store {
     pub fn recent_activity(&self, source_id: i64, limit: i64) -> Result<Vec<ActivityEntry>> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT id, time, method, path, status, summary, latency_us FROM log.activity
+                "SELECT id, time, method, path, status, summary, latency_us, change FROM log.activity
                  WHERE source_id = ? ORDER BY id DESC LIMIT ?",
             )?;
             let rows = stmt.query_map([source_id, limit], |r| {
@@ -201,6 +280,7 @@ impl Store {
                     status: r.get(4)?,
                     summary: r.get(5)?,
                     latency_us: r.get(6)?,
+                    change: change_from_column(r.get(7)?)?,
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -222,6 +302,7 @@ mod tests {
             status: 200,
             summary: "read".into(),
             latency_us: 1,
+            change: Change::Read,
         }
     }
 
@@ -289,5 +370,81 @@ mod tests {
         store.record_activity(gone, entry("/Users"));
         store.flush_activity().await.unwrap();
         assert!(store.recent_activity(gone, 10).unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn every_kind_of_change_is_read_back_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, source_id) = store_with_source(dir.path(), "entra").await;
+        let changes = vec![
+            Change::UserCreated,
+            Change::UserDisabled,
+            Change::GroupRenamed,
+            Change::MembersChanged { added: 3, removed: 1 },
+            Change::Refused,
+            Change::Read,
+        ];
+        for change in &changes {
+            store.record_activity(source_id, ActivityEntry { change: change.clone(), ..entry("/Users") });
+        }
+        store.flush_activity().await.unwrap();
+        let mut read: Vec<Change> = store.recent_activity(source_id, 10).unwrap().into_iter().map(|e| e.change).collect();
+        read.reverse();
+        assert_eq!(read, changes);
+    }
+
+    /// A log written before version 2 has no `change`: opening it adds the column and fills it
+    /// once from what each row kept.
+    #[tokio::test]
+    async fn a_version_1_log_gains_the_kind_of_change_of_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = rusqlite::Connection::open(dir.path().join(ACTIVITY_FILE)).unwrap();
+        old.execute_batch(
+            "CREATE TABLE activity (source_id INTEGER NOT NULL, id INTEGER NOT NULL, time TEXT NOT NULL,
+                 method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL, summary TEXT NOT NULL,
+                 latency_us INTEGER NOT NULL, PRIMARY KEY (source_id, id)) WITHOUT ROWID;
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        let rows = [
+            ("GET", "/Users", 200, "read users", Change::Read),
+            ("POST", "/Users", 201, "created user alice@contoso.com", Change::UserCreated),
+            ("PATCH", "/Users/u1", 200, "disabled user alice@contoso.com", Change::UserDisabled),
+            ("PUT", "/Users/u1", 200, "updated user alice@contoso.com (title)", Change::UserUpdated),
+            ("POST", "/Users", 409, "a user with the userName \"alice\" already exists", Change::Refused),
+            ("PATCH", "/Groups/g1", 200, "renamed group Sales to Sales EU", Change::GroupRenamed),
+            (
+                "PATCH",
+                "/Groups/g1",
+                200,
+                "added 2 members to Sales EU; removed 1 member from Sales EU",
+                Change::MembersChanged { added: 2, removed: 1 },
+            ),
+            ("DELETE", "/Groups/g1", 204, "deleted group Sales EU", Change::GroupDeleted),
+        ];
+        for (id, (method, path, status, summary, _)) in rows.iter().enumerate() {
+            old.execute(
+                "INSERT INTO activity VALUES (1, ?1, '2026-01-01T00:00:00Z', ?2, ?3, ?4, ?5, 10)",
+                params![id as i64 + 1, method, path, status, summary],
+            )
+            .unwrap();
+        }
+        drop(old);
+
+        let (store, source_id) = store_with_source(dir.path(), "entra").await;
+        assert_eq!(source_id, 1, "the old rows belong to the first source");
+        let mut read = store.recent_activity(source_id, 20).unwrap();
+        read.reverse();
+        let got: Vec<(&str, Change)> = read.iter().map(|e| (e.summary.as_str(), e.change.clone())).collect();
+        let want: Vec<(&str, Change)> = rows.iter().map(|r| (r.3, r.4.clone())).collect();
+        assert_eq!(got, want);
+        let version: i64 = store.read(|conn| Ok(conn.query_row("PRAGMA log.user_version", [], |r| r.get(0))?)).unwrap();
+        assert_eq!(version, LOG_SCHEMA_VERSION);
+
+        // New rows continue after the old ones and keep their own change.
+        store.record_activity(source_id, ActivityEntry { change: Change::GroupCreated, ..entry("/Groups") });
+        store.flush_activity().await.unwrap();
+        let newest = &store.recent_activity(source_id, 1).unwrap()[0];
+        assert_eq!((newest.id, &newest.change), (rows.len() as i64 + 1, &Change::GroupCreated));
     }
 }

@@ -11,6 +11,7 @@ use super::{now, Result};
 use crate::scim::ResourceKind;
 
 /// A member of a group as returned in `members`.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct MemberRow {
     pub value: String,

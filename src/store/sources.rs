@@ -30,6 +30,7 @@ pub struct NewSource {
 }
 
 /// What a source holds, counted from the indexes.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceCounts {

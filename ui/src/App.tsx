@@ -8,7 +8,7 @@ import { publishBatch } from './hub';
 import { SettingsPage } from './pages/SettingsPage';
 import { SourcePage } from './pages/SourcePage';
 import { SourcesPage } from './pages/SourcesPage';
-import type { ServerStatus } from './types';
+import type { ServerStatus } from './bindings';
 
 export type Route = { page: 'sources' } | { page: 'source'; slug: string } | { page: 'settings' };
 
@@ -26,7 +26,7 @@ export default function App() {
     const unlisten = [api.onServerStatus(setStatus), api.onProvisioning(publishBatch)];
     refreshStatus();
     return () => {
-      unlisten.forEach((p) => p.then((f) => f()));
+      unlisten.forEach((p) => { void p.then((f) => f()); });
     };
   }, [refreshStatus]);
 

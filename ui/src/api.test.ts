@@ -1,9 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-const invoke = vi.fn();
-const listen = vi.fn();
-vi.mock('@tauri-apps/api/core', () => ({ invoke: (...a: unknown[]) => invoke(...a) }));
-vi.mock('@tauri-apps/api/event', () => ({ listen: (...a: unknown[]) => listen(...a) }));
+type Listener = (e: { payload: unknown }) => void;
+const invoke = vi.fn<(command: string, args?: Record<string, unknown>) => Promise<unknown>>();
+const listen = vi.fn<(event: string, cb: Listener) => Promise<() => void>>();
+vi.mock('@tauri-apps/api/core', () => ({ invoke: (command: string, args?: Record<string, unknown>) => invoke(command, args) }));
+vi.mock('@tauri-apps/api/event', () => ({ listen: (event: string, cb: Listener) => listen(event, cb) }));
 
 const { api, ApiError, toApiError } = await import('./api');
 
@@ -11,6 +12,12 @@ beforeEach(() => {
   invoke.mockReset();
   listen.mockReset();
 });
+
+async function rejection(p: Promise<unknown>): Promise<InstanceType<typeof ApiError>> {
+  const err: unknown = await p.then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ApiError);
+  return err as InstanceType<typeof ApiError>;
+}
 
 describe('api', () => {
   it('passes arguments in the shape the commands take', async () => {
@@ -21,16 +28,22 @@ describe('api', () => {
     expect(invoke).toHaveBeenLastCalledWith('rotate_token', { slug: 'entra', overlapMinutes: null });
     await api.createSource('Entra ID', '  ');
     expect(invoke).toHaveBeenLastCalledWith('create_source', { name: 'Entra ID', slug: null });
+    invoke.mockResolvedValue({ total: 0, offset: 50, resources: [] });
     await api.search('entra', 'user', 'ada', 50, 50);
     expect(invoke).toHaveBeenLastCalledWith('search_directory', { slug: 'entra', resource: 'user', text: 'ada', offset: 50, limit: 50 });
   });
 
   it('turns a {kind, message} rejection into an ApiError with a sentence', async () => {
     invoke.mockRejectedValue({ kind: 'slugTaken', message: 'a source with the slug "entra" already exists; choose another slug' });
-    const err = await api.createSource('Entra', 'entra').catch((e) => e);
-    expect(err).toBeInstanceOf(ApiError);
+    const err = await rejection(api.createSource('Entra', 'entra'));
     expect(err.kind).toBe('slugTaken');
     expect(err.message).toBe('A source with the slug "entra" already exists; choose another slug.');
+  });
+
+  it('keeps only the kinds the shell defines', () => {
+    expect(toApiError({ kind: 'keychain', message: 'locked' }).kind).toBe('keychain');
+    expect(toApiError({ kind: 'toString', message: 'x' }).kind).toBe('unknown');
+    expect(toApiError({ kind: 42, message: 'x' }).kind).toBe('unknown');
   });
 
   it('turns other rejections into readable errors', () => {
@@ -39,14 +52,25 @@ describe('api', () => {
     expect(toApiError(42).message).toBe('Something went wrong.');
   });
 
+  it('hands on SCIM documents that have an id and refuses those that do not', async () => {
+    invoke.mockResolvedValue({ total: 1, offset: 0, resources: [{ id: 'u1', userName: 'ada@contoso.com' }] });
+    const page = await api.search('entra', 'user', '', 0, 50);
+    expect(page.resources[0]).toEqual({ id: 'u1', userName: 'ada@contoso.com' });
+    invoke.mockResolvedValue({ displayName: 'Sales' });
+    const err = await rejection(api.groupDetails('entra', 'g1'));
+    expect(err.message).toBe('ScimDesk sent a resource without an id.');
+  });
+
   it('hands the payload of event batches to the handler', async () => {
-    listen.mockImplementation(async (_name: string, cb: (e: { payload: unknown }) => void) => {
+    listen.mockImplementation((_name, cb) => {
       cb({ payload: { events: [], missed: 2 } });
-      return () => {};
+      return Promise.resolve(() => {});
     });
     const seen: unknown[] = [];
     await api.onProvisioning((b) => seen.push(b));
     expect(listen).toHaveBeenCalledWith('provisioning', expect.any(Function));
     expect(seen).toEqual([{ events: [], missed: 2 }]);
+    await api.onServerStatus(() => {});
+    expect(listen).toHaveBeenLastCalledWith('server-status', expect.any(Function));
   });
 });

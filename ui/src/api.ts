@@ -1,27 +1,30 @@
-// The one module that talks to the Rust shell: every `invoke` and `listen` is here.
+// The one module that talks to the Rust shell. The commands and events themselves are generated
+// from the Rust definitions (bindings.ts); here their failures become ApiErrors and the schemaless
+// SCIM documents are checked once, so components get plain typed values.
 
-import { invoke } from '@tauri-apps/api/core';
-import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type { UnlistenFn } from '@tauri-apps/api/event';
 
+import { commands, events, type ErrorKind, type EventBatch, type SearchedResource, type ServerStatus, type Value } from './bindings';
 import { sentence } from './format';
-import type {
-  ActivityEntry,
-  CopyOutcome,
-  EventBatch,
-  IssuedToken,
-  ScimResource,
-  SearchPage,
-  ServerStatus,
-  SettingsView,
-  SourceCounters,
-  SourceSummary,
-  UserDetails,
-} from './types';
+import type { ResourcePage, ScimResource, UserResource } from './types';
+
+/** Every kind the shell sends. Typed against the Rust enum: a kind added there fails here until listed. */
+const ERROR_KINDS: Record<ErrorKind, true> = {
+  store: true, internal: true, newerDatabase: true, dataDir: true, invalidSlug: true, sourceNotFound: true,
+  slugTaken: true, invalidInput: true, keychain: true, bind: true, clipboard: true, notFound: true, directory: true,
+};
+
+/** A CommandError's kind, or `unknown` for a failure outside the command (e.g. bad arguments). */
+export type ApiErrorKind = ErrorKind | 'unknown';
+
+function isErrorKind(kind: unknown): kind is ErrorKind {
+  return typeof kind === 'string' && Object.prototype.hasOwnProperty.call(ERROR_KINDS, kind);
+}
 
 /** A failed command: `kind` says what went wrong (`slugTaken`, `keychain`, `bind`, ...). */
 export class ApiError extends Error {
-  readonly kind: string;
-  constructor(kind: string, message: string) {
+  readonly kind: ApiErrorKind;
+  constructor(kind: ApiErrorKind, message: string) {
     super(message);
     this.kind = kind;
     this.name = 'ApiError';
@@ -32,54 +35,66 @@ export class ApiError extends Error {
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err && typeof err === 'object' && 'kind' in err && 'message' in err) {
-    const { kind, message } = err as { kind: unknown; message: unknown };
-    return new ApiError(String(kind), sentence(String(message)));
+    const { kind, message } = err;
+    return new ApiError(isErrorKind(kind) ? kind : 'unknown', sentence(String(message)));
   }
   if (typeof err === 'string') return new ApiError('unknown', sentence(err));
   if (err instanceof Error) return new ApiError('unknown', sentence(err.message));
   return new ApiError('unknown', 'Something went wrong.');
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(command: () => Promise<T>): Promise<T> {
   try {
-    return await invoke<T>(command, args);
+    return await command();
   } catch (err) {
     throw toApiError(err);
   }
 }
 
+/** A SCIM document from the engine, checked to be a resource (an object with an id). */
+export function toScimResource(value: Value): ScimResource {
+  if (value && typeof value === 'object' && !Array.isArray(value) && typeof value.id === 'string') {
+    return value as ScimResource;
+  }
+  throw new ApiError('unknown', 'ScimDesk sent a resource without an id.');
+}
+
 export const api = {
-  listSources: () => call<SourceSummary[]>('list_sources'),
-  getSource: (slug: string) => call<SourceSummary>('get_source', { slug }),
-  suggestSlug: (name: string) => call<string>('suggest_slug', { name }),
-  createSource: (name: string, slug: string | null) =>
-    call<IssuedToken>('create_source', { name, slug: slug?.trim() ? slug.trim() : null }),
-  setSourceEnabled: (slug: string, enabled: boolean) => call<SourceSummary>('set_source_enabled', { slug, enabled }),
-  deleteSource: (slug: string) => call<void>('delete_source', { slug }),
+  listSources: () => call(() => commands.listSources()),
+  getSource: (slug: string) => call(() => commands.getSource(slug)),
+  suggestSlug: (name: string) => call(() => commands.suggestSlug(name)),
+  createSource: (name: string, slug: string | null) => call(() => commands.createSource(name, slug?.trim() ? slug.trim() : null)),
+  setSourceEnabled: (slug: string, enabled: boolean) => call(() => commands.setSourceEnabled(slug, enabled)),
+  deleteSource: (slug: string) => call(() => commands.deleteSource(slug)),
   rotateToken: (slug: string, overlapMinutes: number | null) =>
-    call<IssuedToken>('rotate_token', { slug, overlapMinutes: overlapMinutes && overlapMinutes > 0 ? overlapMinutes : null }),
-  copyToken: (slug: string) => call<CopyOutcome>('copy_token', { slug }),
-  copySecret: (secret: string) => call<CopyOutcome>('copy_secret', { secret }),
-  copyText: (text: string) => call<void>('copy_text', { text }),
+    call(() => commands.rotateToken(slug, overlapMinutes && overlapMinutes > 0 ? overlapMinutes : null)),
+  copyToken: (slug: string) => call(() => commands.copyToken(slug)),
+  copySecret: (secret: string) => call(() => commands.copySecret(secret)),
+  copyText: (text: string) => call(() => commands.copyText(text)),
 
-  search: (slug: string, resource: 'user' | 'group', text: string, offset: number, limit: number) =>
-    call<SearchPage>('search_directory', { slug, resource, text, offset, limit }),
-  userDetails: (slug: string, id: string) => call<UserDetails>('user_details', { slug, id }),
-  groupDetails: (slug: string, id: string) => call<ScimResource>('group_details', { slug, id }),
-  counters: (slug: string) => call<SourceCounters>('source_counters', { slug }),
-  activity: (slug: string, limit: number) => call<ActivityEntry[]>('source_activity', { slug, limit }),
+  search: async (slug: string, resource: SearchedResource, text: string, offset: number, limit: number): Promise<ResourcePage> => {
+    const page = await call(() => commands.searchDirectory(slug, resource, text, offset, limit));
+    return { ...page, resources: page.resources.map(toScimResource) };
+  },
+  userDetails: async (slug: string, id: string): Promise<UserResource> => {
+    const details = await call(() => commands.userDetails(slug, id));
+    return { user: toScimResource(details.user), groups: details.groups };
+  },
+  groupDetails: async (slug: string, id: string): Promise<ScimResource> => toScimResource(await call(() => commands.groupDetails(slug, id))),
+  counters: (slug: string) => call(() => commands.sourceCounters(slug)),
+  activity: (slug: string, limit: number) => call(() => commands.sourceActivity(slug, limit)),
 
-  getSettings: () => call<SettingsView>('get_settings'),
-  serverStatus: () => call<ServerStatus>('server_status'),
-  restartServer: (bind: string) => call<ServerStatus>('restart_server', { bind }),
-  setPublicUrl: (url: string) => call<ServerStatus>('set_public_url', { url: url.trim() ? url.trim() : null }),
-  setClipboardClearSeconds: (seconds: number) => call<void>('set_clipboard_clear_seconds', { seconds }),
+  getSettings: () => call(() => commands.getSettings()),
+  serverStatus: () => call(() => commands.serverStatus()),
+  restartServer: (bind: string) => call(() => commands.restartServer(bind)),
+  setPublicUrl: (url: string) => call(() => commands.setPublicUrl(url.trim() ? url.trim() : null)),
+  setClipboardClearSeconds: (seconds: number) => call(() => commands.setClipboardClearSeconds(seconds)),
 
   /** Batches of provisioning events, about ten a second while requests arrive. */
   onProvisioning: (handler: (batch: EventBatch) => void): Promise<UnlistenFn> =>
-    listen<EventBatch>('provisioning', (e) => handler(e.payload)),
+    events.provisioning.listen((e) => handler(e.payload)),
   onServerStatus: (handler: (status: ServerStatus) => void): Promise<UnlistenFn> =>
-    listen<ServerStatus>('server-status', (e) => handler(e.payload)),
+    events.serverStatus.listen((e) => handler(e.payload)),
 };
 
 export type Api = typeof api;

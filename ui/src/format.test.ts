@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { flattenAttributes, kindOfChange, kindOfRequest, latency, primaryEmail, sentence, suggestNextPort, timeAgo } from './format';
+import { flattenAttributes, kindOfChange, latency, primaryEmail, sentence, suggestNextPort, timeAgo } from './format';
 
 describe('sentence', () => {
   it('capitalises an engine message and ends it with a full stop', () => {
@@ -35,12 +35,6 @@ describe('request kinds', () => {
     expect(kindOfChange({ type: 'membersChanged', added: 2, removed: 0 })).toBe('groups');
     expect(kindOfChange({ type: 'refused' })).toBe('refused');
     expect(kindOfChange({ type: 'tokenRotated' })).toBe('source');
-  });
-  it('classifies stored activity rows by method, path and status', () => {
-    expect(kindOfRequest('GET', '/source/scim/e/v2/Users', 200)).toBe('reads');
-    expect(kindOfRequest('PATCH', '/source/scim/e/v2/Groups/1', 204)).toBe('groups');
-    expect(kindOfRequest('POST', '/source/scim/e/v2/Users', 201)).toBe('users');
-    expect(kindOfRequest('POST', '/source/scim/e/v2/Users', 409)).toBe('refused');
   });
 });
 

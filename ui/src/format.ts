@@ -1,6 +1,6 @@
 // Words and numbers as the window shows them.
 
-import type { Change } from './types';
+import type { Change } from './bindings';
 
 /** An engine message as a sentence: capital first letter, final full stop. */
 export function sentence(text: string): string {
@@ -67,15 +67,6 @@ export function kindOfChange(change: Change): RequestKind {
   }
 }
 
-/** The kind of a stored activity row, from its method, path and status. */
-export function kindOfRequest(method: string, path: string, status: number): RequestKind {
-  if (status >= 400) return 'refused';
-  if (method.toUpperCase() === 'GET') return 'reads';
-  if (/\/Groups/i.test(path)) return 'groups';
-  if (/\/Users/i.test(path)) return 'users';
-  return 'source';
-}
-
 /** The label of a change in the feed. */
 export function changeLabel(change: Change): string {
   switch (change.type) {
@@ -109,7 +100,13 @@ export function flattenAttributes(value: unknown, prefix = ''): Array<[string, s
       flattenAttributes(v, prefix ? `${prefix}.${k}` : k),
     );
   }
-  return [[prefix, String(value)]];
+  return [[prefix, attributeText(value)]];
+}
+
+/** A SCIM attribute value as text: strings as they are, other values as JSON, nothing as ''. */
+export function attributeText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** The work (or primary, or first) email of a SCIM user. */

@@ -1,8 +1,8 @@
 // One subscription to the shell's event batches for the whole window, shared by the pages.
 
-import { useEffect, useRef } from 'react';
+import { useEffect, useEffectEvent } from 'react';
 
-import type { EventBatch } from './types';
+import type { EventBatch } from './bindings';
 
 type Listener = (batch: EventBatch) => void;
 const listeners = new Set<Listener>();
@@ -14,10 +14,10 @@ export function publishBatch(batch: EventBatch): void {
 
 /** Receive event batches while the component is mounted. */
 export function useEventBatches(handler: Listener): void {
-  const ref = useRef(handler);
-  ref.current = handler;
+  // The newest handler, without re-subscribing on every render.
+  const onBatch = useEffectEvent(handler);
   useEffect(() => {
-    const l: Listener = (b) => ref.current(b);
+    const l: Listener = (b) => onBatch(b);
     listeners.add(l);
     return () => {
       listeners.delete(l);

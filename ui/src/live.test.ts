@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { applyBatch, chartRows, emptyLive, FEED_LIMIT, fromSnapshot, isBusy, mergeSnapshot, throttle, touchesDirectory } from './live';
-import type { Change, ProvisioningEvent, SourceCounters } from './types';
+import type { ActivityEntry, Change, ProvisioningEvent, SourceCounters } from './bindings';
 
 const T0 = Date.parse('2025-01-01T12:00:30Z');
 
@@ -9,6 +9,13 @@ function event(seq: number, change: Change, extra: Partial<ProvisioningEvent> = 
   return {
     seq, source: 'entra', time: '2025-01-01T12:00:10Z', method: 'POST', path: '/source/scim/entra/v2/Users',
     status: 201, change, resourceId: null, summary: `event ${seq}`, latencyMs: 1, ...extra,
+  };
+}
+
+function row(id: number, change: Change, extra: Partial<ActivityEntry> = {}): ActivityEntry {
+  return {
+    id, time: '2025-01-01T12:00:05Z', method: 'POST', path: '/source/scim/entra/v2/Users', status: 201,
+    summary: `row ${id}`, latencyUs: 900, change, ...extra,
   };
 }
 
@@ -61,14 +68,26 @@ describe('applyBatch', () => {
 describe('snapshot and chart', () => {
   it('seeds the feed and per-minute buckets from stored activity', () => {
     const state = fromSnapshot(counters(5), [
-      { id: 2, time: '2025-01-01T12:00:05Z', method: 'PATCH', path: '/source/scim/entra/v2/Groups/g', status: 204, summary: 'added 1 member', latencyUs: 900 },
-      { id: 1, time: '2025-01-01T11:59:05Z', method: 'GET', path: '/source/scim/entra/v2/Users', status: 200, summary: 'listed', latencyUs: 300 },
+      row(2, { type: 'membersChanged', added: 1, removed: 0 }, { method: 'PATCH', path: '/source/scim/entra/v2/Groups/g', status: 204 }),
+      row(1, { type: 'read' }, { time: '2025-01-01T11:59:05Z', method: 'GET', status: 200 }),
     ], T0);
     expect(state.feed.map((f) => f.kind)).toEqual(['groups', 'reads']);
+    expect(state.feed[0].change).toEqual({ type: 'membersChanged', added: 1, removed: 0 });
     const rows = chartRows(state.perMinute, T0);
     expect(rows).toHaveLength(30);
     expect(rows.at(-1)).toMatchObject({ groups: 1 });
     expect(rows.at(-2)).toMatchObject({ reads: 1 });
+  });
+
+  it('takes the kind of a stored row from its stored change, not from its method and path', () => {
+    // A search sent as POST .../Users/.search reads; a PUT that Entra sent to a deleted user was refused.
+    const state = fromSnapshot(counters(5), [
+      row(3, { type: 'read' }, { path: '/source/scim/entra/v2/Users/.search', status: 200 }),
+      row(2, { type: 'refused' }, { method: 'PUT', path: '/source/scim/entra/v2/Users/u1', status: 404 }),
+      row(1, { type: 'userDisabled' }, { method: 'PATCH', path: '/source/scim/entra/v2/Users/u1', status: 200 }),
+    ], T0);
+    expect(state.feed.map((f) => [f.kind, f.change.type])).toEqual([['reads', 'read'], ['refused', 'refused'], ['users', 'userDisabled']]);
+    expect(chartRows(state.perMinute, T0).at(-1)).toMatchObject({ reads: 1, refused: 1, users: 1 });
   });
 
   it('is busy only shortly after the last event', () => {
@@ -110,7 +129,7 @@ describe('mergeSnapshot', () => {
     ], T0);
     expect(early.early).toHaveLength(2);
     // The snapshot's counters already include event 1, and its log only has event 1's row.
-    const logged = [{ id: 7, time: '2025-01-01T12:00:10Z', method: 'POST', path: '/source/scim/entra/v2/Users', status: 201, summary: 'created user a', latencyUs: 1000 }];
+    const logged = [row(7, { type: 'userCreated' }, { time: '2025-01-01T12:00:10Z', summary: 'created user a', latencyUs: 1000 })];
     const merged = mergeSnapshot(early, { ...counters(1), users: 2 }, logged, T0);
     expect(merged.feed.map((f) => f.summary)).toEqual(['created user b', 'created user a']);
     expect(merged.counters).toMatchObject({ users: 3, seq: 2 });

@@ -1,8 +1,8 @@
 // The live view of one source: a snapshot (counters, recent activity) with events applied on top
 // in sequence. Pure functions, so a burst of events costs one state update per batch.
 
-import { clockTime, kindOfChange, kindOfRequest, type RequestKind } from './format';
-import type { ActivityEntry, Change, ProvisioningEvent, SourceCounters } from './types';
+import type { ActivityEntry, Change, ProvisioningEvent, SourceCounters } from './bindings';
+import { clockTime, kindOfChange, type RequestKind } from './format';
 
 export const FEED_LIMIT = 300;
 export const CHART_MINUTES = 30;
@@ -18,7 +18,9 @@ export interface FeedItem {
   summary: string;
   latencyMs: number;
   kind: RequestKind;
-  change: Change | null;
+  change: Change;
+  /** Seen as a live event (else read from the activity log). */
+  live: boolean;
 }
 
 export type MinuteBucket = Record<Exclude<RequestKind, 'source'>, number> & { minute: number };
@@ -73,8 +75,9 @@ export function feedItemFromActivity(a: ActivityEntry): FeedItem {
     status: a.status,
     summary: a.summary,
     latencyMs: a.latencyUs / 1000,
-    kind: kindOfRequest(a.method, a.path, a.status),
-    change: null,
+    kind: kindOfChange(a.change),
+    change: a.change,
+    live: false,
   };
 }
 
@@ -86,16 +89,17 @@ export function feedItemFromEvent(e: ProvisioningEvent): FeedItem {
     path: e.path,
     status: e.status,
     summary: e.summary,
-    latencyMs: e.latencyMs,
+    latencyMs: e.latencyMs ?? 0,
     kind: kindOfChange(e.change),
     change: e.change,
+    live: true,
   };
 }
 
 /** A fresh live state from a counters snapshot and the newest activity rows (newest first). */
 export function fromSnapshot(counters: SourceCounters, activity: ActivityEntry[], now = Date.now()): LiveState {
   let buckets: MinuteBucket[] = [];
-  for (const a of activity) buckets = addToBuckets(buckets, minuteOf(a.time), kindOfRequest(a.method, a.path, a.status));
+  for (const a of activity) buckets = addToBuckets(buckets, minuteOf(a.time), kindOfChange(a.change));
   return {
     counters,
     feed: activity.slice(0, FEED_LIMIT).map(feedItemFromActivity),
@@ -117,7 +121,7 @@ function requestKey(f: FeedItem): string {
 export function mergeSnapshot(state: LiveState, counters: SourceCounters, activity: ActivityEntry[], now = Date.now()): LiveState {
   const base = fromSnapshot(counters, activity, now);
   if (state.early.length === 0) return { ...base, lastEventAt: state.lastEventAt };
-  const fromEvents = state.feed.filter((f) => f.change !== null);
+  const fromEvents = state.feed.filter((f) => f.live);
   const seen = new Set(fromEvents.map(requestKey));
   const logged = base.feed.filter((f) => !seen.has(requestKey(f)));
   const loggedKeys = new Set(activity.map((a) => requestKey(feedItemFromActivity(a))));

@@ -1,120 +1,19 @@
-// What crosses the bridge from the Rust shell (camelCase, as serde renames it).
+// Types of the window's own. What crosses the bridge is in bindings.ts, generated from Rust.
 
-export interface SourceCounts {
-  users: number;
-  activeUsers: number;
-  groups: number;
-  memberships: number;
-}
+import type { GroupRef } from './bindings';
 
-export interface SourceSummary {
-  name: string;
-  slug: string;
-  enabled: boolean;
-  scimBaseUrl: string;
-  tokenPrefix: string;
-  previousTokenValidUntil: string | null;
-  created: string;
-  counts: SourceCounts;
-  requestsLastMinute: number;
-  errors: number;
-  lastRequest: string | null;
-}
+/** A SCIM resource as the engine renders it: schemaless JSON with an id (checked in api.ts). */
+export type ScimResource = { id: string } & Record<string, unknown>;
 
-export interface IssuedToken {
-  source: SourceSummary;
-  token: string;
-  keychainWarning: string | null;
-}
-
-export interface CopyOutcome {
-  copied: boolean;
-  clearAfterSeconds: number | null;
-  token: string | null;
-  reason: string | null;
-}
-
-export type Change =
-  | { type: 'userCreated' | 'userUpdated' | 'userDisabled' | 'userEnabled' | 'userDeleted' }
-  | { type: 'groupCreated' | 'groupUpdated' | 'groupRenamed' | 'groupDeleted' }
-  | { type: 'membersChanged'; added: number; removed: number }
-  | { type: 'refused' | 'read' }
-  | { type: 'sourceCreated' | 'sourceUpdated' | 'sourceDeleted' | 'tokenRotated' };
-
-export interface ProvisioningEvent {
-  seq: number;
-  source: string;
-  time: string;
-  method: string;
-  path: string;
-  status: number;
-  change: Change;
-  resourceId: string | null;
-  summary: string;
-  latencyMs: number;
-}
-
-export interface EventBatch {
-  events: ProvisioningEvent[];
-  missed: number;
-}
-
-export interface SourceCounters extends SourceCounts {
-  slug: string;
-  requestsLastMinute: number;
-  errors: number;
-  lastRequest: string | null;
-  seq: number;
-}
-
-export interface ActivityEntry {
-  id: number;
-  time: string;
-  method: string;
-  path: string;
-  status: number;
-  summary: string;
-  latencyUs: number;
-}
-
-export type ScimResource = Record<string, unknown> & { id: string };
-
-export interface SearchPage {
-  total: number;
-  offset: number;
-  resources: ScimResource[];
-}
-
-export interface GroupRef {
-  id: string;
-  displayName: string;
-}
-
-export interface UserDetails {
+/** A user with the groups it belongs to. */
+export interface UserResource {
   user: ScimResource;
   groups: GroupRef[];
 }
 
-export interface CommandFailure {
-  kind: string;
-  message: string;
-}
-
-export interface ServerStatus {
-  starting: boolean;
-  listening: string | null;
-  requested: string | null;
-  error: CommandFailure | null;
-  publicUrl: string | null;
-  bindFromEnvironment: boolean;
-}
-
-export interface SettingsView {
-  bind: string;
-  publicUrl: string | null;
-  clipboardClearSeconds: number;
-  dataDir: string;
-  databasePath: string;
-  logDir: string;
-  logFilePrefix: string;
+/** One page of users or groups. */
+export interface ResourcePage {
+  total: number;
+  offset: number;
+  resources: ScimResource[];
 }

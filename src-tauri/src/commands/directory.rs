@@ -3,47 +3,58 @@
 use scimdesk::directory::{GroupRef, SearchPage};
 use scimdesk::scim::ResourceKind;
 use scimdesk::{ActivityEntry, SourceCounters};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tauri::State;
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::CommandResult;
 use crate::state::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct UserDetails {
     user: Value,
     groups: Vec<GroupRef>,
 }
 
-fn kind(name: &str) -> CommandResult<ResourceKind> {
-    match name {
-        "user" => Ok(ResourceKind::User),
-        "group" => Ok(ResourceKind::Group),
-        other => Err(CommandError::new("invalidInput", format!("\"{other}\" is neither \"user\" nor \"group\""))),
+/// Which of a source's resources a search looks at (`"user"` or `"group"`).
+#[derive(Debug, Clone, Copy, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum SearchedResource {
+    User,
+    Group,
+}
+
+impl From<SearchedResource> for ResourceKind {
+    fn from(resource: SearchedResource) -> Self {
+        match resource {
+            SearchedResource::User => ResourceKind::User,
+            SearchedResource::Group => ResourceKind::Group,
+        }
     }
 }
 
 /// Users or groups whose names contain `text`, one page.
 #[tauri::command]
+#[specta::specta]
 pub async fn search_directory(
     state: State<'_, AppState>,
     slug: String,
-    resource: String,
+    resource: SearchedResource,
     text: String,
     offset: usize,
     limit: usize,
 ) -> CommandResult<SearchPage> {
     let engine = state.engine()?;
-    let source = engine.source_ref(&slug).await?;
-    Ok(engine.directory().search(&source, kind(&resource)?, &text, offset, limit).await?)
+    let source = engine.sources().source_ref(&slug)?;
+    Ok(engine.directory().search(&source, resource.into(), &text, offset, limit).await?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn user_details(state: State<'_, AppState>, slug: String, id: String) -> CommandResult<UserDetails> {
     let engine = state.engine()?;
-    let source = engine.source_ref(&slug).await?;
+    let source = engine.sources().source_ref(&slug)?;
     let (_, user) = engine.directory().get_user(&source, &id).await?;
     let groups = engine.directory().groups_of(&id).await?;
     Ok(UserDetails { user, groups })
@@ -51,18 +62,21 @@ pub async fn user_details(state: State<'_, AppState>, slug: String, id: String) 
 
 /// A group with its members.
 #[tauri::command]
+#[specta::specta]
 pub async fn group_details(state: State<'_, AppState>, slug: String, id: String) -> CommandResult<Value> {
     let engine = state.engine()?;
-    let source = engine.source_ref(&slug).await?;
+    let source = engine.sources().source_ref(&slug)?;
     Ok(engine.directory().get_group(&source, &id, true).await?.1)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn source_counters(state: State<'_, AppState>, slug: String) -> CommandResult<SourceCounters> {
-    Ok(state.engine()?.counters(&slug).await?)
+    Ok(state.engine()?.sources().counters(&slug)?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn source_activity(state: State<'_, AppState>, slug: String, limit: i64) -> CommandResult<Vec<ActivityEntry>> {
-    Ok(state.engine()?.activity(&slug, limit).await?)
+    Ok(state.engine()?.sources().activity(&slug, limit)?)
 }

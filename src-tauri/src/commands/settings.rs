@@ -8,7 +8,7 @@ use crate::error::CommandResult;
 use crate::logging::LOG_FILE_PREFIX;
 use crate::state::{AppState, ServerStatus};
 
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsView {
     bind: String,
@@ -21,9 +21,10 @@ pub struct SettingsView {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn get_settings(state: State<'_, AppState>) -> CommandResult<SettingsView> {
     let engine = state.engine()?;
-    let settings = engine.settings().await?;
+    let settings = engine.settings().current()?;
     Ok(SettingsView {
         bind: settings.bind.to_string(),
         public_url: settings.public_url,
@@ -36,25 +37,29 @@ pub async fn get_settings(state: State<'_, AppState>) -> CommandResult<SettingsV
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn server_status(state: State<'_, AppState>) -> CommandResult<ServerStatus> {
     state.server_status().await
 }
 
 /// Listen on `bind` from now on (and save it); the server restarts there.
 #[tauri::command]
+#[specta::specta]
 pub async fn restart_server(app: AppHandle, state: State<'_, AppState>, bind: String) -> CommandResult<ServerStatus> {
     let addr = parse_bind(&bind)?;
     state.restart(&app, addr).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn set_public_url(app: AppHandle, state: State<'_, AppState>, url: Option<String>) -> CommandResult<ServerStatus> {
-    state.engine()?.set_public_url(url.as_deref()).await?;
+    state.engine()?.settings().set_public_url(url.as_deref()).await?;
     state.announce(&app).await;
     state.server_status().await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn set_clipboard_clear_seconds(state: State<'_, AppState>, seconds: u64) -> CommandResult<()> {
-    Ok(state.engine()?.set_clipboard_clear_seconds(seconds).await?)
+    Ok(state.engine()?.settings().set_clipboard_clear_seconds(seconds).await?)
 }

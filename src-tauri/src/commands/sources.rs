@@ -8,11 +8,11 @@ use serde::Serialize;
 use tauri::State;
 
 use crate::clipboard::SecretClipboard;
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorKind};
 use crate::state::AppState;
 
 /// A token just issued: shown once. `keychain_warning` says when the keychain could not keep it.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct IssuedTokenView {
     source: SourceSummary,
@@ -29,7 +29,7 @@ impl From<IssuedToken> for IssuedTokenView {
 
 /// What "Copy" did. When the clipboard refused, `token` carries the secret so the window can show
 /// it for copying by hand, and `reason` says why.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct CopyOutcome {
     copied: bool,
@@ -39,59 +39,69 @@ pub struct CopyOutcome {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn list_sources(state: State<'_, AppState>) -> CommandResult<Vec<SourceSummary>> {
-    Ok(state.engine()?.list_sources().await?)
+    Ok(state.engine()?.sources().list()?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn get_source(state: State<'_, AppState>, slug: String) -> CommandResult<SourceSummary> {
-    Ok(state.engine()?.source(&slug).await?)
+    Ok(state.engine()?.sources().get(&slug)?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn suggest_slug(name: String) -> String {
     scimdesk::slug::from_name(&name)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn create_source(state: State<'_, AppState>, name: String, slug: Option<String>) -> CommandResult<IssuedTokenView> {
-    Ok(state.engine()?.create_source(&name, slug.as_deref()).await?.into())
+    Ok(state.engine()?.sources().create(&name, slug.as_deref()).await?.into())
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn set_source_enabled(state: State<'_, AppState>, slug: String, enabled: bool) -> CommandResult<SourceSummary> {
-    Ok(state.engine()?.set_source_enabled(&slug, enabled).await?)
+    Ok(state.engine()?.sources().set_enabled(&slug, enabled).await?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn delete_source(state: State<'_, AppState>, slug: String) -> CommandResult<()> {
-    Ok(state.engine()?.delete_source(&slug).await?)
+    Ok(state.engine()?.sources().delete(&slug).await?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn rotate_token(state: State<'_, AppState>, slug: String, overlap_minutes: Option<u64>) -> CommandResult<IssuedTokenView> {
     let overlap = overlap_minutes.map(|m| Duration::from_secs(m * 60));
-    Ok(state.engine()?.rotate_token(&slug, overlap).await?.into())
+    Ok(state.engine()?.sources().rotate(&slug, overlap).await?.into())
 }
 
 /// Read the source's token from the keychain and put it on the clipboard.
 #[tauri::command]
+#[specta::specta]
 pub async fn copy_token(state: State<'_, AppState>, slug: String) -> CommandResult<CopyOutcome> {
     let engine = state.engine()?;
-    let token = engine.source_token(&slug).await?;
-    let seconds = engine.settings().await?.clipboard_clear_seconds;
+    let token = engine.sources().token(&slug).await?;
+    let seconds = engine.settings().current()?.clipboard_clear_seconds;
     copy_secret_to(&state.clipboard, token.expose_secret().to_string(), seconds).await
 }
 
 /// Put a token just issued (shown in the window) on the clipboard.
 #[tauri::command]
+#[specta::specta]
 pub async fn copy_secret(state: State<'_, AppState>, secret: String) -> CommandResult<CopyOutcome> {
-    let seconds = state.engine()?.settings().await?.clipboard_clear_seconds;
+    let seconds = state.engine()?.settings().current()?.clipboard_clear_seconds;
     copy_secret_to(&state.clipboard, secret, seconds).await
 }
 
 /// Put plain text (the SCIM Base URL) on the clipboard.
 #[tauri::command]
+#[specta::specta]
 pub async fn copy_text(state: State<'_, AppState>, text: String) -> CommandResult<()> {
     let clipboard = Arc::clone(&state.clipboard);
     blocking(move || clipboard.copy_text(&text)).await
@@ -115,5 +125,5 @@ async fn copy_secret_to(clipboard: &Arc<SecretClipboard>, secret: String, second
 async fn blocking<T: Send + 'static>(call: impl FnOnce() -> CommandResult<T> + Send + 'static) -> CommandResult<T> {
     tauri::async_runtime::spawn_blocking(call)
         .await
-        .unwrap_or_else(|e| Err(CommandError::new("clipboard", format!("the clipboard call failed: {e}"))))
+        .unwrap_or_else(|e| Err(CommandError::new(ErrorKind::Clipboard, format!("the clipboard call failed: {e}"))))
 }

@@ -1,19 +1,18 @@
 import { Alert, Button, Group, TextInput } from '@mantine/core';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 
-import { api, type ApiError } from '../api';
+import { api, toApiError } from '../api';
 import { sentence, suggestNextPort } from '../format';
-import type { ServerStatus } from '../types';
+import type { ServerStatus } from '../bindings';
 
 /** When the server could not start (port taken), say so and let the admin pick another address. */
 export function ServerBanner({ status, onChanged }: { status: ServerStatus | null; onChanged: (s: ServerStatus) => void }) {
-  const [bind, setBind] = useState('');
+  /** What the admin typed, for the address that failed when they typed it. */
+  const [typed, setTyped] = useState<{ failed: string; bind: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    if (status?.requested) setBind(suggestNextPort(status.requested));
-  }, [status?.requested]);
+  const failed = status?.requested ?? '';
+  const bind = typed?.failed === failed ? typed.bind : suggestNextPort(failed);
 
   if (!status || status.starting || status.listening || !status.error) return null;
 
@@ -23,7 +22,7 @@ export function ServerBanner({ status, onChanged }: { status: ServerStatus | nul
     try {
       onChanged(await api.restartServer(bind));
     } catch (e) {
-      setError((e as ApiError).message);
+      setError(toApiError(e).message);
     } finally {
       setBusy(false);
     }
@@ -36,12 +35,12 @@ export function ServerBanner({ status, onChanged }: { status: ServerStatus | nul
         <TextInput
           aria-label="Listen address"
           value={bind}
-          onChange={(e) => setBind(e.currentTarget.value)}
+          onChange={(e) => setTyped({ failed, bind: e.currentTarget.value })}
           error={error}
           w={260}
           data-testid="banner-bind"
         />
-        <Button onClick={retry} loading={busy} data-testid="banner-listen">Listen here</Button>
+        <Button onClick={() => void retry()} loading={busy} data-testid="banner-listen">Listen here</Button>
       </Group>
     </Alert>
   );

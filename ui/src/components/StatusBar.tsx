@@ -1,6 +1,6 @@
 import { Group, Text } from '@mantine/core';
 
-import type { ServerStatus } from '../types';
+import type { ServerStatus } from '../bindings';
 
 function Dot({ color }: { color: string }) {
   return <span style={{ display: 'inline-block', width: 8, height: 8, borderRadius: 4, background: color }} />;

@@ -3,7 +3,7 @@ import { notifications } from '@mantine/notifications';
 import { useEffect, useState } from 'react';
 
 import { api, type ApiError } from '../api';
-import type { ServerStatus, SettingsView } from '../types';
+import type { ServerStatus, SettingsView } from '../bindings';
 
 function Section({ title, children }: { title: string; children: React.ReactNode }) {
   return (
@@ -34,7 +34,7 @@ export function SettingsPage({ status, onStatus }: { status: ServerStatus | null
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  const run = async (key: 'bind' | 'url' | 'clear', action: () => Promise<string>) => {
+  const perform = async (key: 'bind' | 'url' | 'clear', action: () => Promise<string>) => {
     setBusy(key);
     setErrors((e) => ({ ...e, [key]: undefined }));
     try {
@@ -45,6 +45,8 @@ export function SettingsPage({ status, onStatus }: { status: ServerStatus | null
       setBusy(null);
     }
   };
+
+  const run = (key: 'bind' | 'url' | 'clear', action: () => Promise<string>) => void perform(key, action);
 
   if (loadError) return <Alert color="red">{loadError}</Alert>;
   if (!settings) return null;

@@ -7,7 +7,7 @@ import { throttle } from '../live';
 import { ActivityTab } from '../source/ActivityTab';
 import { DirectoryTab } from '../source/DirectoryTab';
 import { Overview } from '../source/Overview';
-import type { SourceSummary } from '../types';
+import type { SourceSummary } from '../bindings';
 
 export function SourcePage({ slug, onBack }: { slug: string; onBack: () => void }) {
   const [source, setSource] = useState<SourceSummary | null>(null);

@@ -7,13 +7,13 @@ import { useEventBatches } from '../hub';
 import { throttle } from '../live';
 import { IssuedTokenDialog } from '../source/IssuedTokenDialog';
 import { NewSourceModal } from '../source/NewSourceModal';
-import type { IssuedToken, SourceSummary } from '../types';
+import type { IssuedTokenView, SourceSummary } from '../bindings';
 
 export function SourcesPage({ onOpen }: { onOpen: (slug: string) => void }) {
   const [sources, setSources] = useState<SourceSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
-  const [issued, setIssued] = useState<IssuedToken | null>(null);
+  const [issued, setIssued] = useState<IssuedTokenView | null>(null);
 
   const load = useCallback(() => {
     api.listSources().then(

@@ -3,7 +3,7 @@ import { Alert, Badge, Group, Loader, Paper, SimpleGrid, Table, Text, Title } fr
 import { useInterval } from '@mantine/hooks';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 
-import { api, type ApiError } from '../api';
+import { api, toApiError } from '../api';
 import { clockTime, latency, timeAgo } from '../format';
 import { useEventBatches } from '../hub';
 import { applyBatch, chartRows, emptyLive, fromSnapshot, isBusy, mergeSnapshot, throttle, type LiveState } from '../live';
@@ -24,25 +24,25 @@ function Stat({ label, value, testid }: { label: string; value: string; testid?:
 export function ActivityTab({ slug }: { slug: string }) {
   const [live, setLive] = useState<LiveState>(emptyLive);
   const [error, setError] = useState<string | null>(null);
-  const [now, setNow] = useState(Date.now());
+  const [now, setNow] = useState(() => Date.now());
 
-  const snapshot = useCallback(async (fresh: boolean) => {
-    try {
-      const [counters, activity] = await Promise.all([api.counters(slug), api.activity(slug, 500)]);
-      setLive((s) => (fresh ? fromSnapshot(counters, activity) : mergeSnapshot(s, counters, activity)));
-      setError(null);
-    } catch (e) {
-      setError((e as ApiError).message);
-    }
+  const snapshot = useCallback((fresh: boolean) => {
+    Promise.all([api.counters(slug), api.activity(slug, 500)]).then(
+      ([counters, activity]) => {
+        setLive((s) => (fresh ? fromSnapshot(counters, activity) : mergeSnapshot(s, counters, activity)));
+        setError(null);
+      },
+      (e) => setError(toApiError(e).message),
+    );
   }, [slug]);
   // Counts the events cannot tell exactly (active users after a delete) come from a fresh snapshot.
   const resnapshotCounters = useMemo(() => throttle(() => {
     api.counters(slug).then((c) => setLive((s) => ({ ...s, counters: s.counters && c.seq >= s.counters.seq ? { ...c } : s.counters })), () => {});
   }, 3000), [slug]);
 
-  useEffect(() => { void snapshot(false); return () => resnapshotCounters.cancel(); }, [snapshot, resnapshotCounters]);
+  useEffect(() => { snapshot(false); return () => resnapshotCounters.cancel(); }, [snapshot, resnapshotCounters]);
   useEventBatches((batch) => {
-    if (batch.missed > 0) { void snapshot(true); return; }
+    if (batch.missed > 0) { snapshot(true); return; }
     setLive((s) => applyBatch(s, slug, batch.events));
     if (batch.events.some((e) => e.source === slug)) resnapshotCounters();
   });

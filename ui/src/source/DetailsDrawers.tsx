@@ -1,9 +1,9 @@
 import { Alert, Badge, Code, Drawer, Group, Pagination, ScrollArea, Table, Tabs, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
 
-import { api, type ApiError } from '../api';
-import { flattenAttributes } from '../format';
-import type { ScimResource, UserDetails } from '../types';
+import { api, toApiError } from '../api';
+import type { ScimResource, UserResource } from '../types';
+import { attributeText, flattenAttributes } from '../format';
 
 const MEMBERS_PAGE = 100;
 
@@ -25,21 +25,23 @@ function Raw({ resource }: { resource: ScimResource }) {
 }
 
 export function UserDetailsDrawer({ slug, id, onClose }: { slug: string; id: string | null; onClose: () => void }) {
-  const [details, setDetails] = useState<UserDetails | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  // What was loaded, with the id it was loaded for: another id shows nothing until its own arrives.
+  const [loaded, setLoaded] = useState<{ id: string; details?: UserResource; error?: string } | null>(null);
   useEffect(() => {
-    setDetails(null); setError(null);
-    if (id) api.userDetails(slug, id).then(setDetails, (e: ApiError) => setError(e.message));
+    if (id) api.userDetails(slug, id).then((details) => setLoaded({ id, details }), (e) => setLoaded({ id, error: toApiError(e).message }));
   }, [slug, id]);
+  const current = loaded && loaded.id === id ? loaded : null;
+  const details = current?.details;
+  const error = current?.error;
   const user = details?.user;
   return (
-    <Drawer opened={id !== null} onClose={onClose} position="right" size="xl" title={user ? String(user.userName) : 'User'} scrollAreaComponent={ScrollArea.Autosize}>
+    <Drawer opened={id !== null} onClose={onClose} position="right" size="xl" title={user ? attributeText(user.userName) : 'User'} scrollAreaComponent={ScrollArea.Autosize}>
       {error && <Alert color="red">{error}</Alert>}
       {user && details && (
         <>
           <Group mb="sm">
             {user.active === false ? <Badge color="red">Disabled</Badge> : <Badge color="green">Active</Badge>}
-            <Text size="sm" c="dimmed">{String(user.displayName ?? '')}</Text>
+            <Text size="sm" c="dimmed">{attributeText(user.displayName)}</Text>
           </Group>
           <Tabs defaultValue="attributes">
             <Tabs.List mb="sm">
@@ -62,17 +64,20 @@ export function UserDetailsDrawer({ slug, id, onClose }: { slug: string; id: str
 }
 
 export function GroupDetailsDrawer({ slug, id, onClose }: { slug: string; id: string | null; onClose: () => void }) {
-  const [group, setGroup] = useState<ScimResource | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [page, setPage] = useState(1);
+  const [loaded, setLoaded] = useState<{ id: string; group?: ScimResource; error?: string } | null>(null);
+  const [pageOf, setPageOf] = useState<{ id: string | null; page: number }>({ id: null, page: 1 });
   useEffect(() => {
-    setGroup(null); setError(null); setPage(1);
-    if (id) api.groupDetails(slug, id).then(setGroup, (e: ApiError) => setError(e.message));
+    if (id) api.groupDetails(slug, id).then((group) => setLoaded({ id, group }), (e) => setLoaded({ id, error: toApiError(e).message }));
   }, [slug, id]);
+  const current = loaded && loaded.id === id ? loaded : null;
+  const group = current?.group;
+  const error = current?.error;
+  const page = pageOf.id === id ? pageOf.page : 1;
+  const setPage = (p: number) => setPageOf({ id, page: p });
   const members = (group?.members as Array<Record<string, unknown>> | undefined) ?? [];
   const shown = members.slice((page - 1) * MEMBERS_PAGE, page * MEMBERS_PAGE);
   return (
-    <Drawer opened={id !== null} onClose={onClose} position="right" size="xl" title={group ? String(group.displayName) : 'Group'} scrollAreaComponent={ScrollArea.Autosize}>
+    <Drawer opened={id !== null} onClose={onClose} position="right" size="xl" title={group ? attributeText(group.displayName) : 'Group'} scrollAreaComponent={ScrollArea.Autosize}>
       {error && <Alert color="red">{error}</Alert>}
       {group && (
         <Tabs defaultValue="members">
@@ -87,7 +92,7 @@ export function GroupDetailsDrawer({ slug, id, onClose }: { slug: string; id: st
                 <Table.Thead><Table.Tr><Table.Th>Member</Table.Th><Table.Th>Type</Table.Th></Table.Tr></Table.Thead>
                 <Table.Tbody>
                   {shown.map((m) => (
-                    <Table.Tr key={String(m.value)}><Table.Td>{String(m.display ?? m.value)}</Table.Td><Table.Td>{String(m.type ?? '')}</Table.Td></Table.Tr>
+                    <Table.Tr key={attributeText(m.value)}><Table.Td>{attributeText(m.display ?? m.value)}</Table.Td><Table.Td>{attributeText(m.type)}</Table.Td></Table.Tr>
                   ))}
                 </Table.Tbody>
               </Table>

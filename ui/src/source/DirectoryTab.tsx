@@ -2,37 +2,39 @@ import { Alert, Badge, Group, Pagination, Table, Text, TextInput } from '@mantin
 import { useDebouncedValue } from '@mantine/hooks';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 
-import { api, type ApiError } from '../api';
-import { count, primaryEmail, timeAgo } from '../format';
+import { api, toApiError } from '../api';
+import type { ResourcePage, ScimResource } from '../types';
+import { attributeText, count, primaryEmail, timeAgo } from '../format';
 import { useEventBatches } from '../hub';
 import { throttle, touchesDirectory } from '../live';
-import type { ScimResource, SearchPage } from '../types';
 import { GroupDetailsDrawer, UserDetailsDrawer } from './DetailsDrawers';
 
 const PAGE_SIZE = 50;
 
 function meta(r: ScimResource): Record<string, unknown> {
-  return (r.meta as Record<string, unknown>) ?? {};
+  return typeof r.meta === 'object' && r.meta !== null ? (r.meta as Record<string, unknown>) : {};
 }
 
 /** Provisioned Users or Provisioned Groups: server-side search and paging, live refresh. */
 export function DirectoryTab({ slug, resource }: { slug: string; resource: 'user' | 'group' }) {
   const [text, setText] = useState('');
   const [query] = useDebouncedValue(text, 250);
-  const [page, setPage] = useState(1);
-  const [result, setResult] = useState<SearchPage | null>(null);
+  // The page belongs to the query it was chosen for: a new query starts at page 1.
+  const [pageOf, setPageOf] = useState({ query: '', page: 1 });
+  const [result, setResult] = useState<ResourcePage | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
+  const page = pageOf.query === query ? pageOf.page : 1;
+  const setPage = (p: number) => setPageOf({ query, page: p });
 
   const load = useCallback(() => {
     api.search(slug, resource, query, (page - 1) * PAGE_SIZE, PAGE_SIZE).then(
       (r) => { setResult(r); setError(null); },
-      (e: ApiError) => setError(e.message),
+      (e) => setError(toApiError(e).message),
     );
   }, [slug, resource, query, page]);
   const reload = useMemo(() => throttle(load, 500), [load]);
   useEffect(() => { load(); return () => reload.cancel(); }, [load, reload]);
-  useEffect(() => setPage(1), [query]);
   useEventBatches((b) => {
     if (b.missed > 0 || touchesDirectory(b.events, slug, resource === 'user' ? 'users' : 'groups')) reload();
   });
@@ -72,17 +74,17 @@ export function DirectoryTab({ slug, resource }: { slug: string; resource: 'user
               <Table.Tr key={r.id} style={{ cursor: 'pointer' }} onClick={() => setSelected(r.id)} data-testid={`${noun}-row`}>
                 {resource === 'user' ? (
                   <>
-                    <Table.Td fw={500}>{String(r.userName ?? '')}</Table.Td>
-                    <Table.Td>{String(r.displayName ?? '')}</Table.Td>
+                    <Table.Td fw={500}>{attributeText(r.userName)}</Table.Td>
+                    <Table.Td>{attributeText(r.displayName)}</Table.Td>
                     <Table.Td>{primaryEmail(r)}</Table.Td>
                     <Table.Td>{r.active === false ? <Badge color="red" variant="light">Disabled</Badge> : <Badge color="green" variant="light">Active</Badge>}</Table.Td>
-                    <Table.Td>{timeAgo(String(meta(r).lastModified ?? ''))}</Table.Td>
+                    <Table.Td>{timeAgo(attributeText(meta(r).lastModified))}</Table.Td>
                   </>
                 ) : (
                   <>
-                    <Table.Td fw={500}>{String(r.displayName ?? '')}</Table.Td>
-                    <Table.Td>{String(r.externalId ?? '')}</Table.Td>
-                    <Table.Td>{timeAgo(String(meta(r).lastModified ?? ''))}</Table.Td>
+                    <Table.Td fw={500}>{attributeText(r.displayName)}</Table.Td>
+                    <Table.Td>{attributeText(r.externalId)}</Table.Td>
+                    <Table.Td>{timeAgo(attributeText(meta(r).lastModified))}</Table.Td>
                   </>
                 )}
               </Table.Tr>

@@ -1,6 +1,6 @@
 import { Alert, Code, List, Paper, Text, Title } from '@mantine/core';
 
-import type { SourceSummary } from '../types';
+import type { SourceSummary } from '../bindings';
 
 /** The steps in Entra ID, with the exact values to paste. */
 export function EntraGuide({ source }: { source: SourceSummary }) {

@@ -2,10 +2,10 @@ import { Alert, Button, Code, Group, Modal, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
 
 import { api, type ApiError } from '../api';
-import type { IssuedToken } from '../types';
+import type { IssuedTokenView } from '../bindings';
 
 /** A token just issued (create or rotate), shown this once, with a copy button. */
-export function IssuedTokenDialog({ issued, title, onClose }: { issued: IssuedToken | null; title: string; onClose: () => void }) {
+export function IssuedTokenDialog({ issued, title, onClose }: { issued: IssuedTokenView | null; title: string; onClose: () => void }) {
   const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
 
   const copy = async () => {
@@ -38,7 +38,7 @@ export function IssuedTokenDialog({ issued, title, onClose }: { issued: IssuedTo
           </Code>
           {note && <Text size="sm" c={note.ok ? 'green' : 'red'}>{note.text}</Text>}
           <Group justify="flex-end">
-            <Button variant="default" onClick={copy} data-testid="issued-copy">Copy token</Button>
+            <Button variant="default" onClick={() => void copy()} data-testid="issued-copy">Copy token</Button>
             <Button onClick={() => { setNote(null); onClose(); }} data-testid="issued-done">Done</Button>
           </Group>
         </Stack>

@@ -1,34 +1,40 @@
 import { Button, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useEffect, useState } from 'react';
 
-import { api, type ApiError } from '../api';
-import type { IssuedToken } from '../types';
+import { api, toApiError } from '../api';
+import type { IssuedTokenView } from '../bindings';
 
 interface Props {
   opened: boolean;
   onClose: () => void;
-  onCreated: (issued: IssuedToken) => void;
+  onCreated: (issued: IssuedTokenView) => void;
 }
 
 /** Name and slug of a new source; the slug follows the name until the admin edits it. */
 export function NewSourceModal({ opened, onClose, onCreated }: Props) {
+  // The form mounts when the modal opens, so each opening starts empty.
+  return (
+    <Modal opened={opened} onClose={onClose} title="New Source" size="lg">
+      <NewSourceForm onClose={onClose} onCreated={onCreated} />
+    </Modal>
+  );
+}
+
+function NewSourceForm({ onClose, onCreated }: Omit<Props, 'opened'>) {
   const [name, setName] = useState('');
-  const [slug, setSlug] = useState('');
-  const [slugEdited, setSlugEdited] = useState(false);
+  const [editedSlug, setEditedSlug] = useState<string | null>(null);
+  /** The engine's suggestion for `name`; stays until the next one arrives. */
+  const [suggestion, setSuggestion] = useState('');
   const [errors, setErrors] = useState<{ name?: string; slug?: string; other?: string }>({});
   const [busy, setBusy] = useState(false);
+  const slug = editedSlug ?? (name.trim() ? suggestion : '');
 
   useEffect(() => {
-    if (opened) { setName(''); setSlug(''); setSlugEdited(false); setErrors({}); }
-  }, [opened]);
-
-  useEffect(() => {
-    if (slugEdited) return;
+    if (editedSlug !== null || !name.trim()) return;
     let current = true;
-    if (!name.trim()) { setSlug(''); return; }
-    api.suggestSlug(name).then((s) => { if (current) setSlug(s); }, () => {});
+    api.suggestSlug(name).then((s) => { if (current) setSuggestion(s); }, () => {});
     return () => { current = false; };
-  }, [name, slugEdited]);
+  }, [name, editedSlug]);
 
   const create = async () => {
     setBusy(true);
@@ -36,7 +42,7 @@ export function NewSourceModal({ opened, onClose, onCreated }: Props) {
     try {
       onCreated(await api.createSource(name, slug));
     } catch (e) {
-      const err = e as ApiError;
+      const err = toApiError(e);
       if (err.kind === 'invalidSlug' || err.kind === 'slugTaken') setErrors({ slug: err.message });
       else if (err.kind === 'invalidInput') setErrors({ name: err.message });
       else setErrors({ other: err.message });
@@ -46,34 +52,32 @@ export function NewSourceModal({ opened, onClose, onCreated }: Props) {
   };
 
   return (
-    <Modal opened={opened} onClose={onClose} title="New Source" size="lg">
-      <form onSubmit={(e) => { e.preventDefault(); void create(); }}>
-        <Stack>
-          <TextInput
-            label="Name"
-            description="What you call this identity provider, for example “Entra ID”."
-            placeholder="Entra ID"
-            value={name}
-            onChange={(e) => setName(e.currentTarget.value)}
-            error={errors.name}
-            data-autofocus
-            data-testid="source-name"
-          />
-          <TextInput
-            label="Slug"
-            description="Part of the SCIM Base URL: lower-case letters, digits and hyphens."
-            value={slug}
-            onChange={(e) => { setSlug(e.currentTarget.value); setSlugEdited(true); }}
-            error={errors.slug}
-            data-testid="source-slug"
-          />
-          {errors.other && <Text c="red" size="sm">{errors.other}</Text>}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>Cancel</Button>
-            <Button type="submit" loading={busy} data-testid="create-source">Create</Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <form onSubmit={(e) => { e.preventDefault(); void create(); }}>
+      <Stack>
+        <TextInput
+          label="Name"
+          description="What you call this identity provider, for example “Entra ID”."
+          placeholder="Entra ID"
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          error={errors.name}
+          data-autofocus
+          data-testid="source-name"
+        />
+        <TextInput
+          label="Slug"
+          description="Part of the SCIM Base URL: lower-case letters, digits and hyphens."
+          value={slug}
+          onChange={(e) => setEditedSlug(e.currentTarget.value)}
+          error={errors.slug}
+          data-testid="source-slug"
+        />
+        {errors.other && <Text c="red" size="sm">{errors.other}</Text>}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>Cancel</Button>
+          <Button type="submit" loading={busy} data-testid="create-source">Create</Button>
+        </Group>
+      </Stack>
+    </form>
   );
 }

@@ -4,7 +4,7 @@ import { useState } from 'react';
 
 import { api, type ApiError } from '../api';
 import { timeAgo } from '../format';
-import type { IssuedToken, SourceSummary } from '../types';
+import type { IssuedTokenView, SourceSummary } from '../bindings';
 import { DeleteSourceModal, RotateTokenModal } from './SourceActions';
 import { EntraGuide } from './EntraGuide';
 import { IssuedTokenDialog } from './IssuedTokenDialog';
@@ -23,7 +23,7 @@ export function Overview({ source, onChanged, onDeleted }: Props) {
   const [keychainError, setKeychainError] = useState<string | null>(null);
   const [rotating, setRotating] = useState(false);
   const [deleting, setDeleting] = useState(false);
-  const [issued, setIssued] = useState<IssuedToken | null>(null);
+  const [issued, setIssued] = useState<IssuedTokenView | null>(null);
 
   const copyUrl = async () => {
     try {
@@ -71,12 +71,12 @@ export function Overview({ source, onChanged, onDeleted }: Props) {
           <Text size="sm" fw={500}>SCIM Base URL (Entra ID: Tenant URL)</Text>
           <Group gap="sm" wrap="nowrap">
             <Code style={{ flex: 1, userSelect: 'all', fontSize: 14, padding: 8 }} data-testid="scim-base-url">{source.scimBaseUrl}</Code>
-            <Button variant="default" onClick={copyUrl} data-testid="copy-url">Copy</Button>
+            <Button variant="default" onClick={() => void copyUrl()} data-testid="copy-url">Copy</Button>
           </Group>
           <Text size="sm" fw={500} mt="sm">Secret Token</Text>
           <Group gap="sm">
             <Code style={{ padding: 8 }}>{source.tokenPrefix}…</Code>
-            <Button onClick={copyToken} loading={copying} data-testid="copy-token">Copy token</Button>
+            <Button onClick={() => void copyToken()} loading={copying} data-testid="copy-token">Copy token</Button>
             <Button variant="default" onClick={() => setRotating(true)} data-testid="rotate-token">Rotate token…</Button>
           </Group>
           {source.previousTokenValidUntil && (
@@ -100,7 +100,7 @@ export function Overview({ source, onChanged, onDeleted }: Props) {
               Created {timeAgo(source.created)}. Last request {timeAgo(source.lastRequest)}. While disabled, requests are refused with 401 and nothing changes.
             </Text>
           </div>
-          <Switch checked={source.enabled} onChange={(e) => toggle(e.currentTarget.checked)} aria-label="Enabled" data-testid="source-enabled" />
+          <Switch checked={source.enabled} onChange={(e) => void toggle(e.currentTarget.checked)} aria-label="Enabled" data-testid="source-enabled" />
         </Group>
       </Paper>
 
