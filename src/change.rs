@@ -18,7 +18,10 @@ pub enum Change {
     GroupUpdated,
     GroupRenamed,
     GroupDeleted,
-    MembersChanged { added: u64, removed: u64 },
+    MembersChanged {
+        added: u64,
+        removed: u64,
+    },
     /// The request was refused (4xx/5xx); `summary` says why.
     Refused,
     /// The request read data and changed nothing.

@@ -41,7 +41,9 @@ pub fn normalize_public_url(url: &str) -> Result<String> {
         ))
     })?;
     if rest.is_empty() || rest.contains(['?', '#', ' ']) {
-        return Err(EngineError::InvalidInput(format!("the public URL \"{url}\" is not a plain https://host[/path] address")));
+        return Err(EngineError::InvalidInput(format!(
+            "the public URL \"{url}\" is not a plain https://host[/path] address"
+        )));
     }
     Ok(url.to_string())
 }
@@ -103,7 +105,9 @@ impl Settings {
 
     pub async fn set_clipboard_clear_seconds(&self, seconds: u64) -> Result<()> {
         if !(5..=3600).contains(&seconds) {
-            return Err(EngineError::InvalidInput("the clipboard clear time must be between 5 and 3600 seconds".into()));
+            return Err(EngineError::InvalidInput(
+                "the clipboard clear time must be between 5 and 3600 seconds".into(),
+            ));
         }
         Ok(self.store.set_setting(CLIPBOARD_CLEAR_SECONDS, Some(seconds.to_string())).await?)
     }

@@ -45,7 +45,11 @@ pub fn from_name(name: &str) -> String {
     let mut slug = slug.trim_end_matches('-').to_string();
     slug.truncate(MAX_SLUG_LEN);
     let slug = slug.trim_end_matches('-').to_string();
-    if slug.is_empty() { "source".into() } else { slug }
+    if slug.is_empty() {
+        "source".into()
+    } else {
+        slug
+    }
 }
 
 #[cfg(test)]

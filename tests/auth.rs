@@ -17,7 +17,12 @@ async fn missing_wrong_and_malformed_tokens_are_401_with_bearer_challenge() {
     assert_bearer_challenge(&server.client_for("entra", None).get("/Users").await);
     let wrong = format!("scimdesk_{}", "0".repeat(64));
     assert_bearer_challenge(&server.client_for("entra", Some(&wrong)).get("/Users").await);
-    let basic = Scim::finish(reqwest::Client::new().get(format!("{}/Users", server.base("entra"))).header("authorization", "Basic dXNlcjpwdw==")).await;
+    let basic = Scim::finish(
+        reqwest::Client::new()
+            .get(format!("{}/Users", server.base("entra")))
+            .header("authorization", "Basic dXNlcjpwdw=="),
+    )
+    .await;
     assert_bearer_challenge(&basic);
 }
 

@@ -139,7 +139,14 @@ async fn a_database_from_a_newer_version_is_refused_untouched() {
 
 /// The exit code of `scimdesk --data-dir DIR ARGS...`.
 fn exit_code(data_dir: &std::path::Path, args: &[&str]) -> Option<i32> {
-    std::process::Command::new(bin()).arg("--data-dir").arg(data_dir).args(args).output().expect("run scimdesk").status.code()
+    std::process::Command::new(bin())
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .output()
+        .expect("run scimdesk")
+        .status
+        .code()
 }
 
 #[test]

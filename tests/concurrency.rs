@@ -39,7 +39,8 @@ async fn two_hundred_concurrent_member_adds_to_one_group_are_all_kept() {
         assert!(r.status.is_success(), "{} {}", r.status, r.text);
     }
     let g = scim.get(&format!("/Groups/{group}")).await;
-    let members: Vec<&str> = g.body["members"].as_array().unwrap().iter().map(|m| m["value"].as_str().unwrap()).collect();
+    let members: Vec<&str> =
+        g.body["members"].as_array().unwrap().iter().map(|m| m["value"].as_str().unwrap()).collect();
     assert_eq!(members.len(), 200, "lost member adds");
     for id in &users {
         assert!(members.contains(&id.as_str()), "member {id} lost");
@@ -68,7 +69,8 @@ async fn concurrent_adds_and_removes_on_one_group_leave_exactly_the_expected_mem
     let group = scim.create_group("Churn").await;
     // The first 30 are members; then concurrently remove those 30 and add the other 30.
     let first: Vec<Value> = users[..30].iter().map(|id| json!({"value": id})).collect();
-    let r = scim.patch_ops(&format!("/Groups/{group}"), json!([{"op": "Add", "path": "members", "value": first}])).await;
+    let r =
+        scim.patch_ops(&format!("/Groups/{group}"), json!([{"op": "Add", "path": "members", "value": first}])).await;
     assert!(r.status.is_success());
     let answers = join_all(users.iter().enumerate().map(|(i, id)| {
         let scim = scim.clone();
@@ -83,7 +85,8 @@ async fn concurrent_adds_and_removes_on_one_group_leave_exactly_the_expected_mem
     .await;
     assert!(answers.iter().all(|s| s.is_success()), "{answers:?}");
     let g = scim.get(&format!("/Groups/{group}")).await;
-    let mut members: Vec<String> = g.body["members"].as_array().unwrap().iter().map(|m| m["value"].as_str().unwrap().to_string()).collect();
+    let mut members: Vec<String> =
+        g.body["members"].as_array().unwrap().iter().map(|m| m["value"].as_str().unwrap().to_string()).collect();
     members.sort();
     let mut expected: Vec<String> = users[30..].to_vec();
     expected.sort();
@@ -156,7 +159,8 @@ async fn concurrent_creates_of_one_user_name_give_one_201_and_409s() {
 }
 
 fn etag_of(r: &Resp) -> String {
-    let header = r.headers.get("etag").unwrap_or_else(|| panic!("no ETag header: {}", r.text)).to_str().unwrap().to_string();
+    let header =
+        r.headers.get("etag").unwrap_or_else(|| panic!("no ETag header: {}", r.text)).to_str().unwrap().to_string();
     if !r.body.is_null() {
         assert_eq!(r.body["meta"]["version"], json!(header), "meta.version equals the ETag header");
     }
@@ -201,7 +205,9 @@ async fn users_carry_etags_and_honour_if_match_and_if_none_match() {
     // A stale If-Match is 412 and changes nothing, for PATCH, PUT and DELETE.
     let stale = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": "Stale"}]});
     with_header(&scim, Method::PATCH, &path, "if-match", &v1, Some(stale)).await.assert_error(412, None);
-    with_header(&scim, Method::PUT, &path, "if-match", &v1, Some(entra_user("etag@contoso.com"))).await.assert_error(412, None);
+    with_header(&scim, Method::PUT, &path, "if-match", &v1, Some(entra_user("etag@contoso.com")))
+        .await
+        .assert_error(412, None);
     with_header(&scim, Method::DELETE, &path, "if-match", &v1, None).await.assert_error(412, None);
     let now = scim.get(&path).await;
     assert_eq!(now.body["title"], "Lead");
@@ -225,7 +231,8 @@ async fn groups_carry_etags_and_a_stale_if_match_changes_no_membership() {
     let created = scim.post("/Groups", entra_group("Tagged")).await;
     let v1 = etag_of(&created);
     let path = format!("/Groups/{}", created.body["id"].as_str().unwrap());
-    let add = json!({"schemas": [PATCH_OP], "Operations": [{"op": "Add", "path": "members", "value": [{"value": user}]}]});
+    let add =
+        json!({"schemas": [PATCH_OP], "Operations": [{"op": "Add", "path": "members", "value": [{"value": user}]}]});
     let r = with_header(&scim, Method::PATCH, &path, "if-match", &v1, Some(add.clone())).await;
     assert!(r.status.is_success(), "{}", r.text);
     let v2 = etag_of(&r);
@@ -235,7 +242,8 @@ async fn groups_carry_etags_and_a_stale_if_match_changes_no_membership() {
     let g = scim.get(&path).await;
     assert_eq!(g.body["members"][0]["value"], json!(user), "the stale remove changed nothing");
     assert_eq!(etag_of(&g), v2);
-    let r = with_header(&scim, Method::GET, &format!("{path}?excludedAttributes=members"), "if-none-match", &v2, None).await;
+    let r = with_header(&scim, Method::GET, &format!("{path}?excludedAttributes=members"), "if-none-match", &v2, None)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_MODIFIED);
     with_header(&scim, Method::DELETE, &path, "if-match", &v1, None).await.assert_error(412, None);
     assert_eq!(scim.get(&path).await.status, StatusCode::OK);

@@ -51,7 +51,9 @@ async fn read_response(stream: &mut TcpStream) -> String {
         if let Some(end) = text.find("\r\n\r\n") {
             let length = text[..end]
                 .lines()
-                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap()))
+                .find_map(|l| {
+                    l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap())
+                })
                 .unwrap_or(0);
             if data.len() >= end + 4 + length {
                 return text;
@@ -96,9 +98,15 @@ async fn at_the_connection_limit_the_connection_idle_the_longest_makes_room() {
     // A fifth client, as Entra would come: answered, and the oldest idle connection made room.
     let resp = server.client(&entra).get("/Users").await;
     assert_eq!(resp.status.as_u16(), 200);
-    assert!(closed_within(&mut oldest, Duration::from_secs(5)).await.is_some(), "the oldest idle connection is still open");
+    assert!(
+        closed_within(&mut oldest, Duration::from_secs(5)).await.is_some(),
+        "the oldest idle connection is still open"
+    );
     for stream in &mut others {
-        assert!(closed_within(stream, Duration::from_millis(200)).await.is_none(), "a newer idle connection was closed");
+        assert!(
+            closed_within(stream, Duration::from_millis(200)).await.is_none(),
+            "a newer idle connection was closed"
+        );
     }
     assert!(server.logs().contains("connection limit reached"), "no log line says the limit was reached");
 }

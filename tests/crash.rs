@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use common::*;
 use rand::{Rng, SeedableRng};
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
 use rusqlite::{Connection, OpenFlags};
+use serde_json::{json, Value};
 
 const CYCLES: usize = 5;
 const WORKERS: usize = 6;
@@ -33,7 +33,11 @@ struct Acked {
 
 /// One request that may fail because the server is gone; `None` when no answer came.
 async fn try_send(scim: &Scim, method: Method, path: &str, body: Value) -> Option<(StatusCode, Value)> {
-    let req = scim.raw(method, path).header("content-type", SCIM_JSON).body(body.to_string()).timeout(Duration::from_secs(10));
+    let req = scim
+        .raw(method, path)
+        .header("content-type", SCIM_JSON)
+        .body(body.to_string())
+        .timeout(Duration::from_secs(10));
     let resp = req.send().await.ok()?;
     let status = resp.status();
     let text = resp.text().await.ok()?;
@@ -47,7 +51,14 @@ fn paired_user(name: &str) -> Value {
     u
 }
 
-async fn worker(scim: Scim, group: String, cycle: usize, next: Arc<AtomicUsize>, stop: Arc<AtomicBool>, acked: Arc<Mutex<Acked>>) {
+async fn worker(
+    scim: Scim,
+    group: String,
+    cycle: usize,
+    next: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    acked: Arc<Mutex<Acked>>,
+) {
     while !stop.load(Ordering::Relaxed) {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let name = format!("c{cycle}-u{i}@contoso.com");
@@ -57,7 +68,9 @@ async fn worker(scim: Scim, group: String, cycle: usize, next: Arc<AtomicUsize>,
         acked.lock().unwrap().users.insert(id.clone(), name.clone());
 
         let add = json!({"schemas": [PATCH_OP], "Operations": [{"op": "Add", "path": "members", "value": [{"$ref": null, "value": id}]}]});
-        let Some((status, body)) = try_send(&scim, Method::PATCH, &format!("/Groups/{group}"), add).await else { return };
+        let Some((status, body)) = try_send(&scim, Method::PATCH, &format!("/Groups/{group}"), add).await else {
+            return;
+        };
         assert!(status.is_success(), "member add answered {status}: {body}");
         acked.lock().unwrap().members.push(id.clone());
 
@@ -76,8 +89,13 @@ async fn worker(scim: Scim, group: String, cycle: usize, next: Arc<AtomicUsize>,
 /// `PRAGMA integrity_check` and the stored member counts, on a read-only connection.
 fn check_database(db: &Path) {
     let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open the database read-only");
-    let integrity: Vec<String> =
-        conn.prepare("PRAGMA integrity_check").unwrap().query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+    let integrity: Vec<String> = conn
+        .prepare("PRAGMA integrity_check")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(integrity, vec!["ok".to_string()], "integrity_check");
     let fk: Vec<(String, i64)> = conn
         .prepare("SELECT \"table\", rowid FROM pragma_foreign_key_check")
@@ -88,7 +106,9 @@ fn check_database(db: &Path) {
         .unwrap();
     assert!(fk.is_empty(), "foreign key violations: {fk:?}");
     let counts: Vec<(i64, i64)> = conn
-        .prepare("SELECT member_count, (SELECT COUNT(*) FROM group_members m WHERE m.group_rowid = g.rowid) FROM groups g")
+        .prepare(
+            "SELECT member_count, (SELECT COUNT(*) FROM group_members m WHERE m.group_rowid = g.rowid) FROM groups g",
+        )
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
@@ -103,7 +123,9 @@ fn check_database(db: &Path) {
 async fn verify(scim: &Scim, group: &str, acked: &Acked) {
     let mut all = Vec::new();
     loop {
-        let page = scim.get(&format!("/Users?startIndex={}&count=500&attributes=userName,displayName,title,emails", all.len() + 1)).await;
+        let page = scim
+            .get(&format!("/Users?startIndex={}&count=500&attributes=userName,displayName,title,emails", all.len() + 1))
+            .await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.text);
         let resources = page.body["Resources"].as_array().unwrap().clone();
         if resources.is_empty() {
@@ -129,7 +151,8 @@ async fn verify(scim: &Scim, group: &str, acked: &Acked) {
     }
     let g = scim.get(&format!("/Groups/{group}")).await;
     assert_eq!(g.status, StatusCode::OK, "{}", g.text);
-    let members: Vec<&str> = g.body["members"].as_array().unwrap().iter().map(|m| m["value"].as_str().unwrap()).collect();
+    let members: Vec<&str> =
+        g.body["members"].as_array().unwrap().iter().map(|m| m["value"].as_str().unwrap()).collect();
     for id in &acked.members {
         assert!(members.contains(&id.as_str()), "acknowledged member {id} is gone");
     }
@@ -156,7 +179,9 @@ async fn sigkill_under_load_loses_no_acknowledged_write() {
         let scim = server.client(&token);
         let (stop, next) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)));
         let workers: Vec<_> = (0..WORKERS)
-            .map(|_| tokio::spawn(worker(scim.clone(), group.clone(), cycle, next.clone(), stop.clone(), acked.clone())))
+            .map(|_| {
+                tokio::spawn(worker(scim.clone(), group.clone(), cycle, next.clone(), stop.clone(), acked.clone()))
+            })
             .collect();
         tokio::time::sleep(Duration::from_millis(rng.gen_range(150..1500))).await;
         // SIGKILL: no shutdown, no flush; whatever was acknowledged must already be on disk.

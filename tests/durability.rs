@@ -77,7 +77,8 @@ async fn many_concurrent_creates_all_land() {
     assert_eq!(scim.get("/Users?count=1").await.body["totalResults"], 200);
     // Users created together are indexed like any other: by userName and by email.
     for i in [0, 77, 199] {
-        let by_email = scim.filter("Users", &format!("emails[type eq \"work\"].value eq \"BULK{i}@contoso.com\"")).await;
+        let by_email =
+            scim.filter("Users", &format!("emails[type eq \"work\"].value eq \"BULK{i}@contoso.com\"")).await;
         assert_eq!(by_email.body["totalResults"], 1, "{}", by_email.text);
         assert_eq!(scim.filter("Users", &format!("userName eq \"bulk{i}@contoso.com\"")).await.body["totalResults"], 1);
     }

@@ -7,8 +7,10 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 fn member_ids(group: &Value) -> Vec<String> {
-    let mut ids: Vec<String> =
-        group["members"].as_array().map(|m| m.iter().map(|m| m["value"].as_str().unwrap().to_string()).collect()).unwrap_or_default();
+    let mut ids: Vec<String> = group["members"]
+        .as_array()
+        .map(|m| m.iter().map(|m| m["value"].as_str().unwrap().to_string()).collect())
+        .unwrap_or_default();
     ids.sort();
     ids
 }
@@ -46,7 +48,11 @@ async fn group_created_empty_then_members_added_in_one_op_and_several_ops() {
         .await;
     assert!(r.status.is_success(), "{}", r.text);
     let g = scim.get(&path).await;
-    assert_eq!(member_ids(&g.body), sorted(vec![a.clone(), b.clone(), c.clone()]), "adding a present member changes nothing");
+    assert_eq!(
+        member_ids(&g.body),
+        sorted(vec![a.clone(), b.clone(), c.clone()]),
+        "adding a present member changes nothing"
+    );
     let m = g.body["members"].as_array().unwrap().iter().find(|m| m["value"] == a.as_str()).unwrap().clone();
     assert_eq!(m["type"], "User");
     assert_eq!(m["display"], "a Example");
@@ -58,7 +64,8 @@ async fn remove_member_by_value_array_keeps_others() {
     let (server, token) = Server::start();
     let scim = server.client(&token);
     let gid = scim.create_group("Ops").await;
-    let users = [scim.create_user("u1@x.com").await, scim.create_user("u2@x.com").await, scim.create_user("u3@x.com").await];
+    let users =
+        [scim.create_user("u1@x.com").await, scim.create_user("u2@x.com").await, scim.create_user("u3@x.com").await];
     let path = format!("/Groups/{gid}");
     let add: Vec<Value> = users.iter().map(|u| json!({"value": u})).collect();
     scim.patch_ops(&path, json!([{"op": "Add", "path": "members", "value": add}])).await;
@@ -90,7 +97,9 @@ async fn rename_group_with_path_and_pathless_forms() {
     let r = scim.patch_ops(&path, json!([{"op": "Replace", "path": "displayName", "value": "New"}])).await;
     assert!(r.status.is_success(), "{}", r.text);
     assert_eq!(scim.get(&path).await.body["displayName"], "New");
-    let r = scim.patch_ops(&path, json!([{"op": "Replace", "value": {"displayName": "Newer", "externalId": "ext-newer"}}])).await;
+    let r = scim
+        .patch_ops(&path, json!([{"op": "Replace", "value": {"displayName": "Newer", "externalId": "ext-newer"}}]))
+        .await;
     assert!(r.status.is_success(), "{}", r.text);
     let g = scim.get(&path).await.body;
     assert_eq!(g["displayName"], "Newer");
@@ -139,7 +148,11 @@ async fn groups_by_member_filter_and_user_delete_removes_memberships() {
     let g2 = scim.create_group("G2").await;
     let u = scim.create_user("member@x.com").await;
     let v = scim.create_user("other@x.com").await;
-    scim.patch_ops(&format!("/Groups/{g1}"), json!([{"op": "Add", "path": "members", "value": [{"value": u}, {"value": v}]}])).await;
+    scim.patch_ops(
+        &format!("/Groups/{g1}"),
+        json!([{"op": "Add", "path": "members", "value": [{"value": u}, {"value": v}]}]),
+    )
+    .await;
     scim.patch_ops(&format!("/Groups/{g2}"), json!([{"op": "Add", "path": "members", "value": [{"value": v}]}])).await;
     let r = scim.filter("Groups", &format!("members[value eq \"{u}\"]")).await;
     assert_eq!(r.body["totalResults"], 1, "{}", r.text);
@@ -156,7 +169,12 @@ async fn put_with_empty_members_clears_the_group() {
     let gid = scim.create_group("Temp").await;
     let u = scim.create_user("t@x.com").await;
     scim.patch_ops(&format!("/Groups/{gid}"), json!([{"op": "Add", "path": "members", "value": [{"value": u}]}])).await;
-    let r = scim.put(&format!("/Groups/{gid}"), json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Temp", "members": []})).await;
+    let r = scim
+        .put(
+            &format!("/Groups/{gid}"),
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Temp", "members": []}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["members"], json!([]));
     assert!(member_ids(&scim.get(&format!("/Groups/{gid}")).await.body).is_empty());
@@ -169,7 +187,10 @@ async fn adding_an_unknown_member_is_400_and_adds_nothing() {
     let gid = scim.create_group("Strict").await;
     let u = scim.create_user("real@x.com").await;
     let r = scim
-        .patch_ops(&format!("/Groups/{gid}"), json!([{"op": "Add", "path": "members", "value": [{"value": u}, {"value": "no-such-id"}]}]))
+        .patch_ops(
+            &format!("/Groups/{gid}"),
+            json!([{"op": "Add", "path": "members", "value": [{"value": u}, {"value": "no-such-id"}]}]),
+        )
         .await;
     r.assert_error(400, Some("invalidValue"));
     assert!(member_ids(&scim.get(&format!("/Groups/{gid}")).await.body).is_empty(), "all or nothing");
@@ -190,7 +211,12 @@ async fn fifty_concurrent_member_adds_to_one_group_lose_none() {
             let scim = scim.clone();
             let (gid, u) = (gid.clone(), u.clone());
             tokio::spawn(async move {
-                scim.patch_ops(&format!("/Groups/{gid}"), json!([{"op": "Add", "path": "members", "value": [{"value": u}]}])).await.status
+                scim.patch_ops(
+                    &format!("/Groups/{gid}"),
+                    json!([{"op": "Add", "path": "members", "value": [{"value": u}]}]),
+                )
+                .await
+                .status
             })
         })
         .collect();

@@ -12,7 +12,10 @@ async fn test_connection_query_without_accept_header_answers_empty_list() {
     let (server, token) = Server::start();
     let scim = server.client(&token);
     // Entra's Test connection: a random GUID, form-encoded, no SCIM Accept header.
-    let r = Scim::finish(scim.raw(reqwest::Method::GET, "/Users?filter=userName+eq+%22a6c3f1b0-5d21-4a2e-9f33-0e6c1c8a1b7d%22")).await;
+    let r = Scim::finish(
+        scim.raw(reqwest::Method::GET, "/Users?filter=userName+eq+%22a6c3f1b0-5d21-4a2e-9f33-0e6c1c8a1b7d%22"),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.content_type().starts_with(SCIM_JSON));
     assert_eq!(r.body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:ListResponse");
@@ -145,15 +148,38 @@ async fn patch_user_in_every_entra_form() {
     assert_eq!(u[ENTERPRISE]["employeeNumber"], "2002");
     assert_eq!(u[ENTERPRISE]["manager"], json!({"value": manager}), "manager reads back as {{value}}");
     // The validator's form: manager as an object; and query by manager.
-    let r = scim.patch_ops(&path, json!([{"op": "replace", "path": format!("{ENTERPRISE}:manager"), "value": {"value": manager}}])).await;
+    let r = scim
+        .patch_ops(
+            &path,
+            json!([{"op": "replace", "path": format!("{ENTERPRISE}:manager"), "value": {"value": manager}}]),
+        )
+        .await;
     assert_eq!(r.body[ENTERPRISE]["manager"]["value"], manager.as_str());
     let q = scim.filter("Users", &format!("id eq \"{id}\" and manager eq \"{manager}\"")).await;
     assert_eq!(q.body["totalResults"], 1, "{}", q.text);
     // Filtered replace matching nothing creates the entry.
-    let r = scim.patch_ops(&path, json!([{"op": "replace", "path": "phoneNumbers[type eq \"fax\"].value", "value": "+1 555 0177"}])).await;
-    assert!(r.body["phoneNumbers"].as_array().unwrap().iter().any(|p| p["type"] == "fax" && p["value"] == "+1 555 0177"), "{}", r.text);
-    let r = scim.patch_ops(&path, json!([{"op": "Add", "path": "emails[type eq \"home\"].value", "value": "erin@home.example"}])).await;
-    assert!(r.body["emails"].as_array().unwrap().iter().any(|e| e["type"] == "home" && e["value"] == "erin@home.example"), "{}", r.text);
+    let r = scim
+        .patch_ops(
+            &path,
+            json!([{"op": "replace", "path": "phoneNumbers[type eq \"fax\"].value", "value": "+1 555 0177"}]),
+        )
+        .await;
+    assert!(
+        r.body["phoneNumbers"].as_array().unwrap().iter().any(|p| p["type"] == "fax" && p["value"] == "+1 555 0177"),
+        "{}",
+        r.text
+    );
+    let r = scim
+        .patch_ops(
+            &path,
+            json!([{"op": "Add", "path": "emails[type eq \"home\"].value", "value": "erin@home.example"}]),
+        )
+        .await;
+    assert!(
+        r.body["emails"].as_array().unwrap().iter().any(|e| e["type"] == "home" && e["value"] == "erin@home.example"),
+        "{}",
+        r.text
+    );
     // Path-less with dotted and URN-qualified keys.
     let r = scim
         .patch_ops(
@@ -168,7 +194,10 @@ async fn patch_user_in_every_entra_form() {
     assert!(r.body.get("name.givenName").is_none(), "dotted keys are sub-attributes, not literal keys");
     // Remove an attribute and the manager.
     let r = scim
-        .patch_ops(&path, json!([{"op": "Remove", "path": "title"}, {"op": "Remove", "path": format!("{ENTERPRISE}:manager")}]))
+        .patch_ops(
+            &path,
+            json!([{"op": "Remove", "path": "title"}, {"op": "Remove", "path": format!("{ENTERPRISE}:manager")}]),
+        )
         .await;
     assert!(r.body.get("title").is_none(), "{}", r.text);
     assert!(r.body[ENTERPRISE].get("manager").is_none(), "{}", r.text);
@@ -275,7 +304,12 @@ async fn unknown_extensions_and_attributes_are_kept_as_sent() {
     assert_eq!(r.body[custom]["badgeNumber"], "B-17");
     assert_eq!(r.body["nickName"], "Exty");
     let id = r.body["id"].as_str().unwrap();
-    let r = scim.patch_ops(&format!("/Users/{id}"), json!([{"op": "Add", "path": format!("{custom}:badgeNumber"), "value": "B-18"}])).await;
+    let r = scim
+        .patch_ops(
+            &format!("/Users/{id}"),
+            json!([{"op": "Add", "path": format!("{custom}:badgeNumber"), "value": "B-18"}]),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body[custom]["badgeNumber"], "B-18");
     assert_eq!(scim.get(&format!("/Users/{id}")).await.body[custom]["floor"], 3);
@@ -289,7 +323,10 @@ async fn app_roles_arrive_and_read_back_with_real_booleans() {
     body["roles"] = json!([{"primary": "True", "type": "WindowsAzureActiveDirectoryRole", "value": "Admin"}]);
     let r = scim.post("/Users", body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    assert_eq!(r.body["roles"], json!([{"primary": true, "type": "WindowsAzureActiveDirectoryRole", "value": "Admin"}]));
+    assert_eq!(
+        r.body["roles"],
+        json!([{"primary": true, "type": "WindowsAzureActiveDirectoryRole", "value": "Admin"}])
+    );
     let id = r.body["id"].as_str().unwrap();
     let r = scim
         .patch_ops(

@@ -30,7 +30,10 @@ async fn each_change_and_refusal_publishes_an_event_in_sequence_and_counters_fol
 
     let mut got = Vec::new();
     while got.len() < 7 {
-        let e = tokio::time::timeout(std::time::Duration::from_secs(5), events.recv()).await.expect("event in time").unwrap();
+        let e = tokio::time::timeout(std::time::Duration::from_secs(5), events.recv())
+            .await
+            .expect("event in time")
+            .unwrap();
         got.push(e);
     }
     let changes: Vec<Change> = got.iter().map(|e| e.change.clone()).collect();

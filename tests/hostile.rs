@@ -1,9 +1,9 @@
 //! Hostile input (issue 5): a catalogue of malformed, mistyped, oversized and malicious requests.
 //! Each must get the right 4xx SCIM error, write nothing, and leave the server serving.
 
-mod common;
 #[path = "hostile/catalogue.rs"]
 mod catalogue;
+mod common;
 #[path = "hostile/routes.rs"]
 mod routes;
 
@@ -20,7 +20,9 @@ fn answered_wrongly(case: &Case, r: &Resp) -> Option<String> {
     if !r.content_type().starts_with(SCIM_JSON) {
         return Some(format!("content type {:?}", r.content_type()));
     }
-    if r.body["schemas"][0] != "urn:ietf:params:scim:api:messages:2.0:Error" || r.body["status"] != json!(case.status.to_string()) {
+    if r.body["schemas"][0] != "urn:ietf:params:scim:api:messages:2.0:Error"
+        || r.body["status"] != json!(case.status.to_string())
+    {
         return Some("not a SCIM error body".into());
     }
     if let Some(t) = case.scim_type {
@@ -73,7 +75,9 @@ async fn world() -> World {
     let scim = server.client(&token);
     let user = scim.create_user("victim@contoso.com").await;
     let group = scim.create_group("Victims").await;
-    let r = scim.patch_ops(&format!("/Groups/{group}"), json!([{"op": "Add", "path": "members", "value": [{"value": user}]}])).await;
+    let r = scim
+        .patch_ops(&format!("/Groups/{group}"), json!([{"op": "Add", "path": "members", "value": [{"value": user}]}]))
+        .await;
     assert!(r.status.is_success(), "{}", r.text);
     let before = snapshot(&scim, &user, &group).await;
     assert_eq!(before.group["members"][0]["value"], json!(user));
@@ -117,7 +121,9 @@ impl World {
         for case in &cases {
             let r = self.send(case).await;
             match answered_wrongly(case, &r) {
-                Some(why) => wrong.push(format!("{}: {why}\n    {}", case.name, r.text.chars().take(300).collect::<String>())),
+                Some(why) => {
+                    wrong.push(format!("{}: {why}\n    {}", case.name, r.text.chars().take(300).collect::<String>()))
+                }
                 None => r.assert_error(case.status, case.scim_type),
             }
         }
@@ -215,7 +221,10 @@ async fn a_ten_megabyte_body_is_413_and_writes_nothing() {
     for (path, body) in [
         ("/Users", json!({"userName": "big@contoso.com", "displayName": name})),
         ("/Groups", json!({"displayName": name})),
-        ("/Users/{user}", json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": name}]})),
+        (
+            "/Users/{user}",
+            json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": name}]}),
+        ),
     ] {
         let method = if path.contains('{') { reqwest::Method::PATCH } else { reqwest::Method::POST };
         let req = w.scim.raw(method, &w.fill(path)).header("content-type", SCIM_JSON).body(body.to_string());
@@ -224,7 +233,9 @@ async fn a_ten_megabyte_body_is_413_and_writes_nothing() {
     }
     // Just over 1 MiB is refused too; just under is parsed (and here refused for its content).
     let over = format!("{{\"userName\": \"{}\"}}", "o".repeat(MAX_BODY + 1));
-    Scim::finish(w.scim.raw(reqwest::Method::POST, "/Users").header("content-type", SCIM_JSON).body(over)).await.assert_error(413, None);
+    Scim::finish(w.scim.raw(reqwest::Method::POST, "/Users").header("content-type", SCIM_JSON).body(over))
+        .await
+        .assert_error(413, None);
     w.assert_untouched().await;
 }
 
@@ -245,7 +256,10 @@ async fn a_chunked_body_over_the_limit_is_413() {
     let chunk = vec![b' '; 64 * 1024];
     // 2 MiB of whitespace; the server may stop reading (and close) before all of it is sent.
     for _ in 0..32 {
-        if s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).is_err() || s.write_all(&chunk).is_err() || s.write_all(b"\r\n").is_err() {
+        if s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).is_err()
+            || s.write_all(&chunk).is_err()
+            || s.write_all(b"\r\n").is_err()
+        {
             break;
         }
     }
@@ -254,7 +268,10 @@ async fn a_chunked_body_over_the_limit_is_413() {
     let _ = s.read_to_end(&mut answer);
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
-    assert!(answer.contains("urn:ietf:params:scim:api:messages:2.0:Error") && answer.contains("\"status\":\"413\""), "{answer}");
+    assert!(
+        answer.contains("urn:ietf:params:scim:api:messages:2.0:Error") && answer.contains("\"status\":\"413\""),
+        "{answer}"
+    );
     w.assert_untouched().await;
 }
 

@@ -73,7 +73,8 @@ async fn without_a_keychain_create_still_works_and_warns_once() {
 #[test]
 fn with_a_locked_keychain_create_still_works_and_says_it_is_locked() {
     let tmp = tempfile::tempdir().unwrap();
-    let (data_home, runtime, data_dir) = (tmp.path().join("xdg-data"), tmp.path().join("xdg-run"), tmp.path().join("scimdesk"));
+    let (data_home, runtime, data_dir) =
+        (tmp.path().join("xdg-data"), tmp.path().join("xdg-run"), tmp.path().join("scimdesk"));
     std::fs::create_dir_all(&data_home).unwrap();
     std::fs::create_dir_all(&runtime).unwrap();
     std::fs::set_permissions(&runtime, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();

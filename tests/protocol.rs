@@ -21,7 +21,12 @@ async fn discovery_documents_describe_the_server() {
 
     let schemas = scim.get("/Schemas").await;
     assert_eq!(schemas.body["totalResults"], 3, "{}", schemas.text);
-    let user = schemas.body["Resources"].as_array().unwrap().iter().find(|s| s["id"] == "urn:ietf:params:scim:schemas:core:2.0:User").unwrap();
+    let user = schemas.body["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "urn:ietf:params:scim:schemas:core:2.0:User")
+        .unwrap();
     let user_name = user["attributes"].as_array().unwrap().iter().find(|a| a["name"] == "userName").unwrap();
     assert_eq!(user_name["required"], true);
     assert_eq!(user_name["uniqueness"], "server");
@@ -62,7 +67,11 @@ async fn every_answer_is_scim_json_and_unknown_paths_are_scim_404() {
         let r = scim.get(path).await;
         assert!(r.content_type().starts_with(SCIM_JSON), "{path}: {}", r.content_type());
     }
-    let other = Scim { http: reqwest::Client::new(), base: format!("http://127.0.0.1:{}", server.port), token: Some(token.clone()) };
+    let other = Scim {
+        http: reqwest::Client::new(),
+        base: format!("http://127.0.0.1:{}", server.port),
+        token: Some(token.clone()),
+    };
     other.get("/").await.assert_error(404, None);
     other.get("/api/sources").await.assert_error(404, None);
 }
@@ -73,11 +82,15 @@ async fn bad_filter_and_bad_body_are_400_with_actionable_detail() {
     let scim = server.client(&token);
     scim.filter("Users", "userName eq").await.assert_error(400, Some("invalidFilter"));
     scim.filter("Users", "userName zz \"x\"").await.assert_error(400, Some("invalidFilter"));
-    let r = Scim::finish(scim.raw(Method::POST, "/Users").header("content-type", SCIM_JSON).body("{\"userName\": ")).await;
+    let r =
+        Scim::finish(scim.raw(Method::POST, "/Users").header("content-type", SCIM_JSON).body("{\"userName\": ")).await;
     r.assert_error(400, Some("invalidSyntax"));
-    scim.post("/Users", json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"]})).await.assert_error(400, None);
+    scim.post("/Users", json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"]}))
+        .await
+        .assert_error(400, None);
     scim.post("/Users", json!({"userName": ["a", "b"]})).await.assert_error(400, None);
-    let r = Scim::finish(scim.raw(Method::POST, "/Users").header("content-type", "text/plain").body("userName=x")).await;
+    let r =
+        Scim::finish(scim.raw(Method::POST, "/Users").header("content-type", "text/plain").body("userName=x")).await;
     r.assert_error(415, None);
     let big = format!("{{\"userName\": \"{}\"}}", "x".repeat(1_100_000));
     let r = Scim::finish(scim.raw(Method::POST, "/Users").header("content-type", SCIM_JSON).body(big)).await;
@@ -148,9 +161,11 @@ async fn sort_by_user_name_descending_and_by_unindexed_attribute() {
         scim.create_user(n).await;
     }
     let r = scim.get("/Users?sortBy=userName&sortOrder=descending").await;
-    let names: Vec<&str> = r.body["Resources"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        r.body["Resources"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap()).collect();
     assert_eq!(names, ["c@x.com", "b@x.com", "a@x.com"]);
     let r = scim.get("/Users?sortBy=name.givenName").await;
-    let names: Vec<&str> = r.body["Resources"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        r.body["Resources"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap()).collect();
     assert_eq!(names, ["a@x.com", "b@x.com", "c@x.com"]);
 }

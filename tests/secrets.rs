@@ -56,7 +56,11 @@ impl Drop for Serving {
 }
 
 fn scim_for(port: u16, token: &str) -> Scim {
-    Scim { http: reqwest::Client::new(), base: format!("http://127.0.0.1:{port}/source/scim/entra/v2"), token: Some(token.into()) }
+    Scim {
+        http: reqwest::Client::new(),
+        base: format!("http://127.0.0.1:{port}/source/scim/entra/v2"),
+        token: Some(token.into()),
+    }
 }
 
 /// A whole Entra cycle: test connection, users, groups, memberships, updates, deletes, discovery.
@@ -67,7 +71,8 @@ async fn provisioning_session(scim: &Scim) {
     let group = scim.create_group("Sales").await;
     let ops = json!([{"op": "Add", "path": "members", "value": [{"value": alice}, {"value": bob}]}]);
     assert!(scim.patch_ops(&format!("/Groups/{group}"), ops).await.status.is_success());
-    let ops = json!([{"op": "Replace", "path": "active", "value": "False"}, {"op": "add", "path": "title", "value": "Lead"}]);
+    let ops =
+        json!([{"op": "Replace", "path": "active", "value": "False"}, {"op": "add", "path": "title", "value": "Lead"}]);
     assert_eq!(scim.patch_ops(&format!("/Users/{alice}"), ops).await.status, StatusCode::OK);
     assert_eq!(scim.put(&format!("/Users/{bob}"), entra_user("bob@contoso.com")).await.status, StatusCode::OK);
     for path in ["/ServiceProviderConfig", "/Schemas", "/ResourceTypes", "/Groups?excludedAttributes=members"] {
@@ -91,7 +96,12 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 #[tokio::test]
 async fn a_trace_logged_session_leaves_the_token_nowhere() {
     let dir = tempfile::tempdir().unwrap();
-    let (ok, out, create_err) = cli_env(dir.path(), &["--log", "trace", "source", "create", "Entra ID", "--slug", "entra"], &[("SCIMDESK_LOG", "trace")], &[]);
+    let (ok, out, create_err) = cli_env(
+        dir.path(),
+        &["--log", "trace", "source", "create", "Entra ID", "--slug", "entra"],
+        &[("SCIMDESK_LOG", "trace")],
+        &[],
+    );
     assert!(ok, "{create_err}");
     let token = token_in(&out);
     let server = Serving::start(dir.path(), "127.0.0.1:0", Some("trace"));
@@ -102,7 +112,10 @@ async fn a_trace_logged_session_leaves_the_token_nowhere() {
     let wrong = format!("scimdesk_{}", "ab".repeat(32));
     let r = Scim::finish(reqwest::Client::new().get(format!("{}/Users", scim.base)).bearer_auth(&wrong)).await;
     r.assert_error(401, None);
-    let basic = Scim::finish(reqwest::Client::new().get(format!("{}/Groups", scim.base)).header("authorization", format!("Basic {token}"))).await;
+    let basic = Scim::finish(
+        reqwest::Client::new().get(format!("{}/Groups", scim.base)).header("authorization", format!("Basic {token}")),
+    )
+    .await;
     basic.assert_error(401, None);
 
     // Activity rows are written behind the answers: wait for the refusals to land.
@@ -186,7 +199,9 @@ async fn the_scim_port_serves_nothing_but_scim() {
     let (server, token) = Server::start();
     let root = format!("http://127.0.0.1:{}", server.port);
     let http = reqwest::Client::new();
-    for path in ["/", "/index.html", "/api", "/api/sources", "/assets/index.js", "/source/scim/entra", "/tauri://localhost"] {
+    for path in
+        ["/", "/index.html", "/api", "/api/sources", "/assets/index.js", "/source/scim/entra", "/tauri://localhost"]
+    {
         for auth in [None, Some(token.as_str())] {
             let mut req = http.get(format!("{root}{path}"));
             if let Some(t) = auth {

@@ -170,7 +170,8 @@ async fn worker(
     next: &AtomicU64,
     first_error: &Mutex<Option<String>>,
 ) -> WorkerResult {
-    let mut out = WorkerResult { requests: 0, errors: 0, latencies_us: Vec::with_capacity(4096), extracted: Vec::new() };
+    let mut out =
+        WorkerResult { requests: 0, errors: 0, latencies_us: Vec::with_capacity(4096), extracted: Vec::new() };
     let note_error = |msg: String| {
         let mut slot = first_error.lock().unwrap();
         if slot.is_none() {
@@ -258,7 +259,10 @@ fn build(target: &Target, call: Call) -> Request<Full<Bytes>> {
     builder.body(Full::new(body)).expect("bench requests are well-formed")
 }
 
-async fn send(sender: &mut SendRequest<Full<Bytes>>, request: Request<Full<Bytes>>) -> Result<(StatusCode, Bytes), String> {
+async fn send(
+    sender: &mut SendRequest<Full<Bytes>>,
+    request: Request<Full<Bytes>>,
+) -> Result<(StatusCode, Bytes), String> {
     sender.ready().await.map_err(|e| e.to_string())?;
     let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
     let status = response.status();

@@ -94,7 +94,9 @@ pub(crate) async fn member_add_phases(r: &mut Runner<'_>, users: &Arc<Vec<(u64, 
 
     let (u, g) = (users.clone(), big_group.clone());
     let load = Load { max_requests: sc.load.max_requests.min(n - big), ..sc.load };
-    let make: Make = Arc::new(move |i| Call::patch(format!("/Groups/{}", g[0]), entra::add_members([u[(big + i) as usize].1.as_str()])));
+    let make: Make = Arc::new(move |i| {
+        Call::patch(format!("/Groups/{}", g[0]), entra::add_members([u[(big + i) as usize].1.as_str()]))
+    });
     let label = format!("5b. PATCH /Groups/{{id}} add 1 member ({big}-member group)");
     r.phase("add_member_big", label, false, &targets.scim, load, make, None).await;
 }

@@ -116,19 +116,11 @@ fn patch_body(ops: Value) -> Bytes {
 }
 
 fn member_list(ids: &[String], n: usize) -> Value {
-    Value::Array(
-        (0..n)
-            .map(|i| json!({"$ref": null, "value": ids[i % ids.len()]}))
-            .collect(),
-    )
+    Value::Array((0..n).map(|i| json!({"$ref": null, "value": ids[i % ids.len()]})).collect())
 }
 
 fn email_list(n: usize, tag: &str) -> Value {
-    Value::Array(
-        (0..n)
-            .map(|i| json!({"type": "other", "value": format!("{tag}.{i}@attack.example")}))
-            .collect(),
-    )
+    Value::Array((0..n).map(|i| json!({"type": "other", "value": format!("{tag}.{i}@attack.example")})).collect())
 }
 
 /// A filter of `userName eq` terms joined by `or`, padded to exactly `len` bytes.
@@ -145,11 +137,7 @@ fn long_filter(len: usize) -> String {
 }
 
 fn deep_filter(depth: usize) -> String {
-    format!(
-        "{}userName eq \"nobody@attack.example\"{}",
-        "(".repeat(depth),
-        ")".repeat(depth)
-    )
+    format!("{}userName eq \"nobody@attack.example\"{}", "(".repeat(depth), ")".repeat(depth))
 }
 
 fn encoded(filter: &str) -> String {
@@ -165,13 +153,8 @@ fn encoded(filter: &str) -> String {
 /// The worst-case requests, at the limits (accepted) and one over them (400). The PATCH and PUT
 /// bodies alternate between two lists so that each accepted one really writes.
 fn attacks(users: &[String], group: &str, put_group: &str, mailbox: &str) -> Vec<Attack> {
-    let patch = |name, path: String, body, status| Attack {
-        name,
-        method: Method::PATCH,
-        path,
-        body: Some(body),
-        status,
-    };
+    let patch =
+        |name, path: String, body, status| Attack { name, method: Method::PATCH, path, body: Some(body), status };
     let (first, second) = users.split_at(users.len() / 2);
     let mut out = vec![
         patch(
@@ -211,10 +194,7 @@ fn attacks(users: &[String], group: &str, put_group: &str, mailbox: &str) -> Vec
             Some(400),
         ),
     ];
-    for (name, members) in [
-        ("PUT group: 10,000 members", first),
-        ("PUT group: 10,000 other members", second),
-    ] {
+    for (name, members) in [("PUT group: 10,000 members", first), ("PUT group: 10,000 other members", second)] {
         let body = json!({"displayName": "attack-put", "members": member_list(members, MAX_MEMBERS)});
         out.push(Attack {
             name,
@@ -234,17 +214,9 @@ fn attacks(users: &[String], group: &str, put_group: &str, mailbox: &str) -> Vec
     });
     for (name, filter, status) in [
         ("GET filter: 4,096 bytes of or-ed eq", long_filter(MAX_FILTER_LEN), None),
-        (
-            "GET filter: 4,097 bytes (400)",
-            long_filter(MAX_FILTER_LEN + 1),
-            Some(400),
-        ),
+        ("GET filter: 4,097 bytes (400)", long_filter(MAX_FILTER_LEN + 1), Some(400)),
         ("GET filter: nested 64 deep", deep_filter(MAX_FILTER_DEPTH), None),
-        (
-            "GET filter: nested 65 deep (400)",
-            deep_filter(MAX_FILTER_DEPTH + 1),
-            Some(400),
-        ),
+        ("GET filter: nested 65 deep (400)", deep_filter(MAX_FILTER_DEPTH + 1), Some(400)),
     ] {
         out.push(Attack {
             name,
@@ -265,27 +237,17 @@ async fn attack_setup(attacker: &Target, run: &str) -> Result<Vec<Attack>, Strin
     };
     let mut users = Vec::new();
     for i in 0..ATTACK_USERS {
-        let (status, body) = one(Call::post(
-            "/Users".into(),
-            entra::create_user(&format!("attack-{run}"), i as u64),
-        ))
-        .await?;
+        let (status, body) =
+            one(Call::post("/Users".into(), entra::create_user(&format!("attack-{run}"), i as u64))).await?;
         users.push(client::extract_id(&body).ok_or_else(|| format!("attacker user create answered {status}"))?);
     }
     let mut groups = Vec::new();
     for name in ["attack-patch", "attack-put"] {
-        let (status, body) = one(Call::post(
-            "/Groups".into(),
-            entra::create_group(&format!("{name}-{run}")),
-        ))
-        .await?;
+        let (status, body) = one(Call::post("/Groups".into(), entra::create_group(&format!("{name}-{run}")))).await?;
         groups.push(client::extract_id(&body).ok_or_else(|| format!("attacker group create answered {status}"))?);
     }
-    let (status, body) = one(Call::post(
-        "/Users".into(),
-        format!(r#"{{"userName":"mailbox-{run}@attack.example"}}"#),
-    ))
-    .await?;
+    let (status, body) =
+        one(Call::post("/Users".into(), format!(r#"{{"userName":"mailbox-{run}@attack.example"}}"#))).await?;
     let mailbox = client::extract_id(&body).ok_or_else(|| format!("attacker mailbox create answered {status}"))?;
     Ok(attacks(&users, &groups[0], &groups[1], &mailbox))
 }
@@ -297,31 +259,21 @@ async fn attack_client(
     start: usize,
     stop: Arc<AtomicBool>,
 ) -> Vec<AttackStats> {
-    let mut stats: Vec<AttackStats> = attacks
-        .iter()
-        .map(|a| AttackStats {
-            name: a.name,
-            ..Default::default()
-        })
-        .collect();
+    let mut stats: Vec<AttackStats> =
+        attacks.iter().map(|a| AttackStats { name: a.name, ..Default::default() }).collect();
     let mut conn = None;
     let mut k = start;
     while !stop.load(Ordering::Relaxed) {
         let i = k % attacks.len();
         k += 1;
         let a = &attacks[i];
-        let call = Call {
-            method: a.method.clone(),
-            path: a.path.clone(),
-            body: a.body.clone(),
-        };
+        let call = Call { method: a.method.clone(), path: a.path.clone(), body: a.body.clone() };
         let t0 = Instant::now();
         let answer = client::request_on(&target, &mut conn, call).await;
         let s = &mut stats[i];
         match answer {
             Ok((status, body)) => {
-                s.latencies_us
-                    .push(t0.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                s.latencies_us.push(t0.elapsed().as_micros().min(u32::MAX as u128) as u32);
                 let ok = match a.status {
                     None => status.is_success(),
                     Some(want) => status.as_u16() == want,
@@ -329,17 +281,13 @@ async fn attack_client(
                 if !ok {
                     s.unexpected += 1;
                     s.first_unexpected.get_or_insert_with(|| {
-                        format!(
-                            "HTTP {status}: {}",
-                            String::from_utf8_lossy(&body[..body.len().min(300)])
-                        )
+                        format!("HTTP {status}: {}", String::from_utf8_lossy(&body[..body.len().min(300)]))
                     });
                 }
             }
             Err(e) => {
                 s.unexpected += 1;
-                s.first_unexpected
-                    .get_or_insert_with(|| format!("transport error: {e}"));
+                s.first_unexpected.get_or_insert_with(|| format!("transport error: {e}"));
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
@@ -361,14 +309,8 @@ async fn abandon_connections(target: Target, sockets: usize, stop: Arc<AtomicBoo
     );
     let mut tasks = Vec::with_capacity(sockets);
     for k in 0..sockets {
-        let (opened, failed, closed, open_now, closed_after, stop) = (
-            opened.clone(),
-            failed.clone(),
-            closed.clone(),
-            open_now.clone(),
-            closed_after.clone(),
-            stop.clone(),
-        );
+        let (opened, failed, closed, open_now, closed_after, stop) =
+            (opened.clone(), failed.clone(), closed.clone(), open_now.clone(), closed_after.clone(), stop.clone());
         let (addr, half) = (target.addr, half_header.clone());
         tasks.push(tokio::spawn(async move {
             // Spread the connects over the first half second: a real flood is not one SYN burst.
@@ -438,66 +380,28 @@ pub(crate) async fn hostile_phase(
     let attacks = match attack_setup(attacker, run).await {
         Ok(a) => Arc::new(a),
         Err(e) => {
-            r.results
-                .notes
-                .push(format!("hostile load skipped: attacker set-up failed: {e}"));
+            r.results.notes.push(format!("hostile load skipped: attacker set-up failed: {e}"));
             return;
         }
     };
-    let load = Load {
-        connections: hs.connections,
-        max_requests: u64::MAX,
-        duration: hs.duration,
-    };
+    let load = Load { connections: hs.connections, max_requests: u64::MAX, duration: hs.duration };
     let make = entra_mix(users.clone(), run.clone());
-    r.phase(
-        "hostile_alone",
-        "H1. Entra mix on source B, alone".into(),
-        false,
-        &scim,
-        load,
-        make.clone(),
-        None,
-    )
-    .await;
+    r.phase("hostile_alone", "H1. Entra mix on source B, alone".into(), false, &scim, load, make.clone(), None).await;
 
-    eprintln!(
-        "hostile load: 2 attacking clients on source A, {} abandoned sockets",
-        hs.sockets
-    );
+    eprintln!("hostile load: 2 attacking clients on source A, {} abandoned sockets", hs.sockets);
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let clients: Vec<_> = (0..2)
-        .map(|c| {
-            tokio::spawn(attack_client(
-                attacker.clone(),
-                attacks.clone(),
-                c * attacks.len() / 2,
-                stop.clone(),
-            ))
-        })
+        .map(|c| tokio::spawn(attack_client(attacker.clone(), attacks.clone(), c * attacks.len() / 2, stop.clone())))
         .collect();
     let abuser = tokio::spawn(abandon_connections(attacker.clone(), hs.sockets, stop.clone()));
     // Let the attack reach full strength (every socket opened) before measuring.
     tokio::time::sleep(Duration::from_micros(250 * hs.sockets as u64) + Duration::from_millis(300)).await;
-    r.phase(
-        "hostile_under_attack",
-        "H2. Entra mix on source B, under attack".into(),
-        false,
-        &scim,
-        load,
-        make,
-        None,
-    )
-    .await;
+    r.phase("hostile_under_attack", "H2. Entra mix on source B, under attack".into(), false, &scim, load, make, None)
+        .await;
     stop.store(true, Ordering::Relaxed);
-    let mut merged: Vec<AttackStats> = attacks
-        .iter()
-        .map(|a| AttackStats {
-            name: a.name,
-            ..Default::default()
-        })
-        .collect();
+    let mut merged: Vec<AttackStats> =
+        attacks.iter().map(|a| AttackStats { name: a.name, ..Default::default() }).collect();
     for c in clients {
         if let Ok(stats) = c.await {
             for (m, s) in merged.iter_mut().zip(stats) {
@@ -510,20 +414,14 @@ pub(crate) async fn hostile_phase(
         }
     }
     let sockets = abuser.await.unwrap_or_default();
-    r.results.hostile = Some(HostileReport {
-        attacks: merged,
-        sockets,
-        attack_seconds: started.elapsed().as_secs_f64(),
-    });
+    r.results.hostile =
+        Some(HostileReport { attacks: merged, sockets, attack_seconds: started.elapsed().as_secs_f64() });
 }
 
 /// The report's section for the phase.
 pub fn print(report: &HostileReport) {
     println!();
-    println!(
-        "Hostile load: worst-case requests of source A ({:.1} s, 2 clients)",
-        report.attack_seconds
-    );
+    println!("Hostile load: worst-case requests of source A ({:.1} s, 2 clients)", report.attack_seconds);
     println!();
     println!("| worst-case request | answered | unexpected | p99 ms | max ms |");
     println!("|---|---:|---:|---:|---:|");
@@ -538,11 +436,7 @@ pub fn print(report: &HostileReport) {
         );
     }
     for a in report.attacks.iter().filter(|a| a.first_unexpected.is_some()) {
-        println!(
-            "First unexpected answer to {}: {}",
-            a.name,
-            a.first_unexpected.as_deref().unwrap_or_default()
-        );
+        println!("First unexpected answer to {}: {}", a.name, a.first_unexpected.as_deref().unwrap_or_default());
     }
     let s = &report.sockets;
     println!();
@@ -553,8 +447,7 @@ pub fn print(report: &HostileReport) {
         s.opened,
         s.connect_failures,
         s.closed_by_server,
-        s.closed_after_s
-            .map_or(String::new(), |(lo, hi)| format!(" (after {lo:.1} to {hi:.1} s)")),
+        s.closed_after_s.map_or(String::new(), |(lo, hi)| format!(" (after {lo:.1} to {hi:.1} s)")),
         s.open_at_end
     );
 }

@@ -146,9 +146,9 @@ fn scenario(cli: &Cli) -> Scenario {
 
 /// Split `http://HOST:PORT/path` into a loopback socket address and the path.
 fn parse_url(url: &str) -> Result<(SocketAddr, String), String> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| format!("--url must start with http:// (got {url}); the bench only talks plain HTTP on loopback"))?;
+    let rest = url.strip_prefix("http://").ok_or_else(|| {
+        format!("--url must start with http:// (got {url}); the bench only talks plain HTTP on loopback")
+    })?;
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let addr = authority
         .to_socket_addrs()
@@ -178,7 +178,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let base = format!("/source/scim/{}/v2", server.slug);
             let target = Target::new(server.process.addr, &base, Some(&server.token), Some(server.process.pid()));
             let attacker_base = format!("/source/scim/{}/v2", server.attacker_slug);
-            attacker = Some(Target::new(server.process.addr, &attacker_base, Some(&server.attacker_token), Some(server.process.pid())));
+            attacker = Some(Target::new(
+                server.process.addr,
+                &attacker_base,
+                Some(&server.attacker_token),
+                Some(server.process.pid()),
+            ));
             started_server = Some(server);
             target
         }
@@ -186,7 +191,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let floor_server = process::start_floor()?;
     let floor = Target::new(floor_server.addr, "", None, Some(floor_server.pid()));
     let targets = Targets { scim, floor, attacker };
-    let run_id = format!("{:x}", SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0) & 0xffff_ffff);
+    let run_id =
+        format!("{:x}", SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0) & 0xffff_ffff);
 
     let load_before = report::load_average();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;

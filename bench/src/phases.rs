@@ -99,22 +99,37 @@ pub(crate) struct Runner<'a> {
 
 impl Runner<'_> {
     #[allow(clippy::too_many_arguments)]
-    pub async fn phase(&mut self, key: &'static str, label: String, setup: bool, target: &Target, load: Load, make: Make, extract: Option<Extract>) -> Vec<(u64, String)> {
+    pub async fn phase(
+        &mut self,
+        key: &'static str,
+        label: String,
+        setup: bool,
+        target: &Target,
+        load: Load,
+        make: Make,
+        extract: Option<Extract>,
+    ) -> Vec<(u64, String)> {
         if !setup {
             settle(target.pid).await;
         }
         let cpu = |pid: Option<u32>| pid.and_then(crate::process::cpu_time);
         let switches = || target.pid.and_then(crate::process::context_switches);
-        let (server_before, bench_before, switches_before) = (cpu(target.pid), cpu(Some(std::process::id())), switches());
+        let (server_before, bench_before, switches_before) =
+            (cpu(target.pid), cpu(Some(std::process::id())), switches());
         let mut outcome = run_phase(target, load, make, extract).await;
         let since = |before: Option<Duration>, now: Option<Duration>| Some(now?.saturating_sub(before?));
         outcome.stats.server_cpu = since(server_before, cpu(target.pid));
         outcome.stats.bench_cpu = since(bench_before, cpu(Some(std::process::id())));
-        outcome.stats.server_switches = switches().zip(switches_before).map(|(after, before)| after.saturating_sub(before));
+        outcome.stats.server_switches =
+            switches().zip(switches_before).map(|(after, before)| after.saturating_sub(before));
         let s = &outcome.stats;
         eprintln!(
             "  {label}: {} requests, {} errors, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
-            s.requests, s.errors, s.rps(), s.quantile_ms(0.50), s.quantile_ms(0.99)
+            s.requests,
+            s.errors,
+            s.rps(),
+            s.quantile_ms(0.50),
+            s.quantile_ms(0.99)
         );
         if let Some(e) = &s.first_error {
             eprintln!("    first error: {e}");
@@ -175,7 +190,16 @@ async fn run_phases(r: &mut Runner<'_>, run_id: Arc<str>) {
     if !sc.only_hostile {
         eprintln!("phase 7 (run first): the loopback floor");
         let make: Make = Arc::new(|_| Call::get("/".into()));
-        r.phase("floor", "7. loopback floor: GET / (separate trivial server)".into(), false, &targets.floor, load, make, None).await;
+        r.phase(
+            "floor",
+            "7. loopback floor: GET / (separate trivial server)".into(),
+            false,
+            &targets.floor,
+            load,
+            make,
+            None,
+        )
+        .await;
     }
 
     eprintln!("phase 1: seeding {} users", sc.users);
@@ -193,7 +217,11 @@ async fn run_phases(r: &mut Runner<'_>, run_id: Arc<str>) {
         return;
     }
     if (created.len() as u64) < sc.users {
-        r.results.notes.push(format!("seeding stopped at {} of {} users (bounded by --seed-seconds)", created.len(), sc.users));
+        r.results.notes.push(format!(
+            "seeding stopped at {} of {} users (bounded by --seed-seconds)",
+            created.len(),
+            sc.users
+        ));
     }
     let users: Arc<Vec<(u64, String)>> = Arc::new(created);
     let n = users.len();
@@ -206,7 +234,9 @@ async fn run_phases(r: &mut Runner<'_>, run_id: Arc<str>) {
     eprintln!("phase 2: filter userName eq on {n} users");
     let (u, rid) = (users.clone(), run_id.clone());
     let make: Make = Arc::new(move |i| Call::get(entra::user_name_filter(&entra::user_name(&rid, u[scatter(i, n)].0))));
-    let hits = r.phase("filter_users", "2. GET /Users?filter=userName eq".into(), false, scim, load, make, Some(filter_hit)).await;
+    let hits = r
+        .phase("filter_users", "2. GET /Users?filter=userName eq".into(), false, scim, load, make, Some(filter_hit))
+        .await;
     r.count_misses(hits.len(), "found no user (totalResults 0)");
 
     eprintln!("phase 3: GET /Users/{{id}}");
@@ -236,6 +266,8 @@ async fn hostile(r: &mut Runner<'_>, users: &Arc<Vec<(u64, String)>>, run_id: &A
             eprintln!("phase H: hostile load");
             crate::hostile::hostile_phase(r, &attacker, hs, users, run_id).await;
         }
-        None => r.results.notes.push("hostile load not run: it needs a second source (not available with --url)".into()),
+        None => {
+            r.results.notes.push("hostile load not run: it needs a second source (not available with --url)".into())
+        }
     }
 }

@@ -113,11 +113,7 @@ fn create_source(bin: &Path, data_dir: &Path, name: &str, slug: &str) -> Result<
         .map_err(|e| format!("could not run {} ({e}); check --server-bin", bin.display()))?;
     let stdout = String::from_utf8_lossy(&created.stdout);
     if !created.status.success() {
-        return Err(format!(
-            "`scimdesk source create` failed: {}{}",
-            stdout,
-            String::from_utf8_lossy(&created.stderr)
-        ));
+        return Err(format!("`scimdesk source create` failed: {}{}", stdout, String::from_utf8_lossy(&created.stderr)));
     }
     let Some(token) = stdout.lines().map(str::trim).find(|l| l.starts_with("scimdesk_")) else {
         return Err(format!("`scimdesk source create` printed no token line:\n{stdout}"));
@@ -135,7 +131,11 @@ pub fn start_scimdesk(bin: &Path, log: &str) -> Result<ScimServer, String> {
     let attacker_slug = "attacker".to_string();
     let attacker_token = create_source(bin, &data_dir, "Attacker", &attacker_slug)?;
     let mut command = Command::new(bin);
-    command.arg("--data-dir").arg(&data_dir).args(["--log", log, "serve", "--bind", "127.0.0.1:0"]).env("NO_COLOR", "1");
+    command
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["--log", log, "serve", "--bind", "127.0.0.1:0"])
+        .env("NO_COLOR", "1");
     let (mut child, addr) = spawn_listening(command, "ScimDesk is listening on http://", Stdio::piped())?;
     let log = child.stderr.take().map(serverlog::collect);
     let process = ServerProcess { child, addr, _data_dir: Some(dir), log };
@@ -257,7 +257,10 @@ pub fn context_switches(pid: u32) -> Option<u64> {
     for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
         let Ok(status) = std::fs::read_to_string(task.path().join("status")) else { continue };
         for line in status.lines() {
-            if let Some(n) = line.strip_prefix("voluntary_ctxt_switches:").or_else(|| line.strip_prefix("nonvoluntary_ctxt_switches:")) {
+            if let Some(n) = line
+                .strip_prefix("voluntary_ctxt_switches:")
+                .or_else(|| line.strip_prefix("nonvoluntary_ctxt_switches:"))
+            {
                 total += n.trim().parse::<u64>().unwrap_or(0);
             }
         }

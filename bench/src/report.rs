@@ -22,7 +22,9 @@ pub fn verdicts(res: &RunResults, users: u64) -> Vec<Verdict> {
     let floor = rps("floor");
     for (key, name) in [("get_user", "GET /Users/{id}"), ("filter_users", "GET /Users?filter=userName eq")] {
         let (pass, measured) = match (rps(key), floor) {
-            (Some(r), Some(f)) if f > 0.0 => (Some(r >= 0.3 * f), format!("{r:.0}/s = {:.0}% of floor {f:.0}/s", 100.0 * r / f)),
+            (Some(r), Some(f)) if f > 0.0 => {
+                (Some(r >= 0.3 * f), format!("{r:.0}/s = {:.0}% of floor {f:.0}/s", 100.0 * r / f))
+            }
             _ => (None, "not measured".into()),
         };
         out.push(Verdict { target: format!("{name} >= 30% of the loopback floor"), measured, pass });
@@ -57,7 +59,11 @@ pub fn verdicts(res: &RunResults, users: u64) -> Vec<Verdict> {
         pass: rss.map(|m| m <= RSS_LIMIT_MIB),
     });
     let errors: u64 = res.phases.iter().map(|p| p.stats.errors).sum();
-    out.push(Verdict { target: "no errors in any phase".into(), measured: format!("{errors} errors"), pass: Some(errors == 0) });
+    out.push(Verdict {
+        target: "no errors in any phase".into(),
+        measured: format!("{errors} errors"),
+        pass: Some(errors == 0),
+    });
     out.extend(hostile_verdicts(res));
     out
 }
@@ -85,7 +91,10 @@ fn hostile_verdicts(res: &RunResults) -> Vec<Verdict> {
             pass: Some(ratio >= 0.5),
         },
         Verdict {
-            target: format!("hostile: each worst-case request answered <= {:.0} ms", crate::hostile::WORST_CASE_BUDGET_MS),
+            target: format!(
+                "hostile: each worst-case request answered <= {:.0} ms",
+                crate::hostile::WORST_CASE_BUDGET_MS
+            ),
             measured: format!("slowest {worst:.1} ms"),
             pass: Some(worst <= crate::hostile::WORST_CASE_BUDGET_MS),
         },
@@ -100,16 +109,27 @@ fn hostile_verdicts(res: &RunResults) -> Vec<Verdict> {
 /// This machine in one line: CPUs, CPU model, memory (Linux /proc).
 pub fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo.lines().find_map(|l| l.strip_prefix("model name")).map(|m| m.trim_start_matches([' ', '\t', ':'])).unwrap_or("unknown CPU");
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|m| m.trim_start_matches([' ', '\t', ':']))
+        .unwrap_or("unknown CPU");
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let mem_kib: u64 = meminfo.lines().find_map(|l| l.strip_prefix("MemTotal:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0);
+    let mem_kib: u64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
     format!("{cpus} CPUs ({model}), {:.1} GiB RAM", mem_kib as f64 / 1024.0 / 1024.0)
 }
 
 /// The 1-minute load average (Linux /proc): how busy the machine was besides this run.
 pub fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().map(str::to_string)).unwrap_or_else(|| "?".into())
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
 }
 
 /// Print the table (valid Markdown), the seed time, memory, notes and the verdicts.
@@ -141,7 +161,11 @@ pub fn print(res: &RunResults, verdicts: &[Verdict], connections: usize, load_be
     }
     println!();
     if let Some((n, t)) = res.seeded {
-        println!("Time to seed {n} users: {:.1} s ({:.0} users/s)", t.as_secs_f64(), n as f64 / t.as_secs_f64().max(1e-9));
+        println!(
+            "Time to seed {n} users: {:.1} s ({:.0} users/s)",
+            t.as_secs_f64(),
+            n as f64 / t.as_secs_f64().max(1e-9)
+        );
     }
     let mem = |m: Option<Memory>| {
         m.map_or("not measured".to_string(), |m: Memory| {

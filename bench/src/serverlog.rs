@@ -56,7 +56,9 @@ fn strip_ansi(line: &str) -> String {
 fn without_timestamp(line: &str) -> String {
     let trimmed = line.trim();
     match trimmed.split_once(' ') {
-        Some((first, rest)) if first.len() >= 20 && first.as_bytes()[4] == b'-' && first.contains('T') => rest.trim().to_string(),
+        Some((first, rest)) if first.len() >= 20 && first.as_bytes()[4] == b'-' && first.contains('T') => {
+            rest.trim().to_string()
+        }
         _ => trimmed.to_string(),
     }
 }

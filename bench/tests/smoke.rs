@@ -46,9 +46,20 @@ fn smoke_run_has_every_phase_and_no_errors() {
     let _ = std::fs::remove_dir_all(&out_dir);
 
     let phases = results["phases"].as_array().unwrap();
-    for key in ["floor", "post_users", "filter_users", "get_user", "patch_user", "add_member_small", "add_member_big", "list_groups",
-        "hostile_alone", "hostile_under_attack"] {
-        let phase = phases.iter().find(|p| p["key"] == key).unwrap_or_else(|| panic!("phase {key} did not run:\n{stdout}"));
+    for key in [
+        "floor",
+        "post_users",
+        "filter_users",
+        "get_user",
+        "patch_user",
+        "add_member_small",
+        "add_member_big",
+        "list_groups",
+        "hostile_alone",
+        "hostile_under_attack",
+    ] {
+        let phase =
+            phases.iter().find(|p| p["key"] == key).unwrap_or_else(|| panic!("phase {key} did not run:\n{stdout}"));
         assert!(phase["requests"].as_u64().unwrap() > 0, "phase {key} sent no requests:\n{stdout}");
     }
     for phase in phases {

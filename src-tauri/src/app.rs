@@ -12,9 +12,7 @@ use crate::state::AppState;
 use crate::{bridge, logging};
 
 fn data_dir() -> PathBuf {
-    std::env::var_os("SCIMDESK_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(Engine::default_data_dir)
+    std::env::var_os("SCIMDESK_DATA_DIR").map(PathBuf::from).unwrap_or_else(Engine::default_data_dir)
 }
 
 fn focus_main_window(app: &tauri::AppHandle) {
@@ -34,9 +32,7 @@ pub fn run(context: tauri::Context<tauri::Wry>) {
 
     let bindings = crate::specta_builder();
     let app = tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            focus_main_window(app)
-        }))
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| focus_main_window(app)))
         .invoke_handler(bindings.invoke_handler())
         .setup(move |app| {
             bindings.mount_events(app);
@@ -45,12 +41,7 @@ pub fn run(context: tauri::Context<tauri::Wry>) {
                 tracing::error!(error = %e, "cannot open the data directory");
                 CommandError::from(e)
             });
-            let state = AppState::new(
-                engine.clone(),
-                SecretClipboard::from_env(),
-                data_dir.clone(),
-                log_dir.clone(),
-            );
+            let state = AppState::new(engine.clone(), SecretClipboard::from_env(), data_dir.clone(), log_dir.clone());
             app.manage(state);
             if let Ok(engine) = engine {
                 bridge::spawn(app.handle().clone(), engine);

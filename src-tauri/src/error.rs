@@ -45,23 +45,13 @@ const INTERNAL_MESSAGE: &str =
 
 impl CommandError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        CommandError {
-            kind,
-            message: message.into(),
-        }
+        CommandError { kind, message: message.into() }
     }
 
     /// An error that is not the admin's doing: logged in full, shown as a generic sentence.
     pub fn internal(kind: ErrorKind, err: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %err, ?kind, "command failed");
-        CommandError::new(
-            kind,
-            if kind == ErrorKind::Store {
-                STORE_MESSAGE
-            } else {
-                INTERNAL_MESSAGE
-            },
-        )
+        CommandError::new(kind, if kind == ErrorKind::Store { STORE_MESSAGE } else { INTERNAL_MESSAGE })
     }
 }
 
@@ -128,10 +118,7 @@ mod tests {
         let err = CommandError::from(EngineError::SlugTaken("entra".into()));
         let json = serde_json::to_value(&err).unwrap();
         assert_eq!(json["kind"], "slugTaken");
-        assert_eq!(
-            json["message"],
-            "a source with the slug \"entra\" already exists; choose another slug"
-        );
+        assert_eq!(json["message"], "a source with the slug \"entra\" already exists; choose another slug");
     }
 
     #[test]

@@ -12,14 +12,14 @@ pub const LOG_FILE_PREFIX: &str = "scimdesk-app.log";
 pub fn init(log_dir: &Path) -> Option<WorkerGuard> {
     let filter = EnvFilter::try_from_env("SCIMDESK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let stderr = fmt::layer().with_writer(std::io::stderr).with_target(false);
-    let file = std::fs::create_dir_all(log_dir)
-        .ok()
-        .and_then(|()| tracing_appender::rolling::Builder::new()
+    let file = std::fs::create_dir_all(log_dir).ok().and_then(|()| {
+        tracing_appender::rolling::Builder::new()
             .rotation(tracing_appender::rolling::Rotation::DAILY)
             .filename_prefix(LOG_FILE_PREFIX)
             .max_log_files(14)
             .build(log_dir)
-            .ok());
+            .ok()
+    });
     match file {
         Some(appender) => {
             let (writer, guard) = tracing_appender::non_blocking(appender);

@@ -47,7 +47,12 @@ pub struct ServerStatus {
 }
 
 impl AppState {
-    pub fn new(engine: Result<Arc<Engine>, CommandError>, clipboard: SecretClipboard, data_dir: PathBuf, log_dir: PathBuf) -> Self {
+    pub fn new(
+        engine: Result<Arc<Engine>, CommandError>,
+        clipboard: SecretClipboard,
+        data_dir: PathBuf,
+        log_dir: PathBuf,
+    ) -> Self {
         let server = Server { starting: engine.is_ok(), ..Server::default() };
         AppState { engine, server: Mutex::new(server), clipboard: Arc::new(clipboard), data_dir, log_dir }
     }

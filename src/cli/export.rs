@@ -56,8 +56,18 @@ pub async fn run(engine: &Engine, slug: &str, format: Format, which: Which) -> R
             match which {
                 Which::Users => {
                     out.write_record([
-                        "id", "userName", "displayName", "givenName", "familyName", "email", "active", "externalId",
-                        "title", "department", "employeeNumber", "manager",
+                        "id",
+                        "userName",
+                        "displayName",
+                        "givenName",
+                        "familyName",
+                        "email",
+                        "active",
+                        "externalId",
+                        "title",
+                        "department",
+                        "employeeNumber",
+                        "manager",
                     ])
                     .map_err(csv_error)?;
                     for u in all(engine, slug, ResourceKind::User, None).await? {
@@ -87,8 +97,13 @@ pub async fn run(engine: &Engine, slug: &str, format: Format, which: Which) -> R
                             .and_then(Value::as_array)
                             .map(|m| m.iter().map(|m| text(m, &["value"])).collect())
                             .unwrap_or_default();
-                        out.write_record([text(&g, &["id"]), text(&g, &["displayName"]), text(&g, &["externalId"]), members.join(" ")])
-                            .map_err(csv_error)?;
+                        out.write_record([
+                            text(&g, &["id"]),
+                            text(&g, &["displayName"]),
+                            text(&g, &["externalId"]),
+                            members.join(" "),
+                        ])
+                        .map_err(csv_error)?;
                     }
                 }
             }

@@ -9,7 +9,12 @@ use scimdesk::Engine;
 use super::CliError;
 
 /// Every resource of a source matching `filter`, walking the pages.
-pub async fn all(engine: &Engine, slug: &str, kind: ResourceKind, filter: Option<String>) -> Result<Vec<Value>, CliError> {
+pub async fn all(
+    engine: &Engine,
+    slug: &str,
+    kind: ResourceKind,
+    filter: Option<String>,
+) -> Result<Vec<Value>, CliError> {
     let source = engine.sources().source_ref(slug)?;
     let mut out = Vec::new();
     loop {

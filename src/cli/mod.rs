@@ -86,9 +86,13 @@ enum SourceCommand {
     /// List the sources.
     List,
     /// Show a source: SCIM Base URL, counts, last request.
-    Show { slug: String },
+    Show {
+        slug: String,
+    },
     /// Print the source's token from the OS keychain.
-    Token { slug: String },
+    Token {
+        slug: String,
+    },
     /// Issue a new token and print it once.
     Rotate {
         slug: String,
@@ -96,10 +100,16 @@ enum SourceCommand {
         #[arg(long, value_parser = humantime::parse_duration)]
         overlap: Option<std::time::Duration>,
     },
-    Enable { slug: String },
-    Disable { slug: String },
+    Enable {
+        slug: String,
+    },
+    Disable {
+        slug: String,
+    },
     /// Delete the source with its users, groups and activity.
-    Delete { slug: String },
+    Delete {
+        slug: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -144,10 +154,16 @@ impl ServeLimits {
 }
 
 pub fn init_logging(cli: &Cli) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Colours only for a person at a terminal, not in a log file or a pipe.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).with_ansi(ansi).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(ansi)
+        .init();
 }
 
 fn print_summary(s: &SourceSummary) {
@@ -311,7 +327,9 @@ async fn config_set(engine: &Engine, key: &str, value: &str) -> Result<(), Engin
             println!("The server will listen on {value} from its next start.");
         }
         "clipboard-clear" => {
-            let secs = value.parse().map_err(|_| EngineError::InvalidInput(format!("\"{value}\" is not a number of seconds")))?;
+            let secs = value
+                .parse()
+                .map_err(|_| EngineError::InvalidInput(format!("\"{value}\" is not a number of seconds")))?;
             settings.set_clipboard_clear_seconds(secs).await?;
             println!("The clipboard is cleared {secs} s after \"Copy token\".");
         }

@@ -29,7 +29,14 @@ pub struct GroupRef {
 
 impl Directory {
     /// Users or groups whose names contain `text`, `limit` from `offset`.
-    pub async fn search(&self, source: &SourceRef, kind: ResourceKind, text: &str, offset: usize, limit: usize) -> Result<SearchPage> {
+    pub async fn search(
+        &self,
+        source: &SourceRef,
+        kind: ResourceKind,
+        text: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<SearchPage> {
         let limit = limit.clamp(1, 1000);
         let page = self.store.search(kind, source.id, text, offset as i64, limit as i64)?;
         let resources = page

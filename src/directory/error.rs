@@ -14,7 +14,9 @@ pub enum DirectoryError {
     #[error("no {} with id \"{id}\" exists in this source", kind_word(*.kind))]
     NotFound { kind: ResourceKind, id: String },
     /// `If-Match` named a version that is no longer current.
-    #[error("the resource has changed since version {expected} (it is now at version {current}); read it again and retry")]
+    #[error(
+        "the resource has changed since version {expected} (it is now at version {current}); read it again and retry"
+    )]
     VersionMismatch { expected: i64, current: i64 },
     #[error(
         "a user with the userName \"{0}\" already exists in this source (userName is compared without regard to letter case)"

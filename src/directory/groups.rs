@@ -16,7 +16,11 @@ fn display_name(doc: &Value) -> &str {
 }
 
 fn plural(n: u64, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 /// Membership changes of one request, summed.
@@ -102,7 +106,8 @@ impl Directory {
         };
         let doc = resource::normalize(GROUP, body)?;
         let (id, source_id) = (new_id(), source.id);
-        let (stored, members) = self.write(move |conn| {
+        let (stored, members) = self
+            .write(move |conn| {
                 let group = store_groups::insert_group(conn, source_id, &id, &doc)
                     .map_err(|e| DirectoryError::on_name_clash(e, display_name(&doc)))?;
                 let added = add_members(conn, source_id, &group, &member_ids)?;
@@ -138,7 +143,13 @@ impl Directory {
         Ok(self.store.read(|conn| store_groups::members_of(conn, group.rowid))?)
     }
 
-    pub async fn replace_group(&self, source: &SourceRef, id: &str, mut body: Value, pre: Precondition) -> Result<Outcome> {
+    pub async fn replace_group(
+        &self,
+        source: &SourceRef,
+        id: &str,
+        mut body: Value,
+        pre: Precondition,
+    ) -> Result<Outcome> {
         // PUT replaces the whole group: members absent or empty means no members.
         let members = body
             .as_object_mut()
@@ -166,15 +177,19 @@ impl Directory {
         replacement: Option<Value>,
     ) -> Result<Outcome> {
         let (source_id, id) = (source.id, id.to_string());
-        let (before, stored, delta) = self.write(move |conn| {
-                let current = store_groups::get_group(conn, source_id, &id)?.ok_or_else(|| DirectoryError::not_found(GROUP, &id))?;
+        let (before, stored, delta) = self
+            .write(move |conn| {
+                let current = store_groups::get_group(conn, source_id, &id)?
+                    .ok_or_else(|| DirectoryError::not_found(GROUP, &id))?;
                 pre.check(current.version)?;
                 let mut doc = replacement.unwrap_or_else(|| current.doc.clone());
                 let mut delta = Delta::default();
                 for step in steps {
                     match step {
                         PatchStep::Document(op) => patch::apply(&mut doc, GROUP, std::slice::from_ref(&op))?,
-                        PatchStep::Members(change) => apply_member_change(conn, source_id, &current, change, &mut delta)?,
+                        PatchStep::Members(change) => {
+                            apply_member_change(conn, source_id, &current, change, &mut delta)?
+                        }
                     }
                 }
                 let doc = resource::normalize(GROUP, doc)?;

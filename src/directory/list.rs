@@ -29,12 +29,14 @@ pub fn selection(
     attributes: Option<&str>,
     excluded: Option<&str>,
 ) -> Result<(Vec<AttrPath>, Vec<AttrPath>), ScimError> {
-    let parse = |s: Option<&str>| s.map(|s| resource::parse_attribute_list(kind, s)).transpose().map(Option::unwrap_or_default);
+    let parse =
+        |s: Option<&str>| s.map(|s| resource::parse_attribute_list(kind, s)).transpose().map(Option::unwrap_or_default);
     Ok((parse(attributes)?, parse(excluded)?))
 }
 
 fn value_at<'a>(doc: &'a Value, path: &AttrPath) -> Option<&'a Value> {
-    let find = |v: &'a Value, key: &str| v.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v);
+    let find =
+        |v: &'a Value, key: &str| v.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v);
     let base = match &path.uri {
         Some(uri) => find(doc, uri)?,
         None => doc,
@@ -76,7 +78,10 @@ impl Directory {
             None | Some("") | Some("ascending") => SortOrder::Ascending,
             Some("descending") => SortOrder::Descending,
             Some(other) => {
-                return Err(ScimError::invalid_value(format!("sortOrder must be \"ascending\" or \"descending\", not \"{other}\"")).into())
+                return Err(ScimError::invalid_value(format!(
+                    "sortOrder must be \"ascending\" or \"descending\", not \"{other}\""
+                ))
+                .into())
             }
         };
         // RFC 7644 §3.4.2.4: startIndex below 1 means 1; a negative count means 0.

@@ -14,8 +14,8 @@ use serde_json::Value;
 pub use browse::{GroupRef, SearchPage};
 pub use error::{DirectoryError, Result};
 pub use list::{selection, ListRequest, DEFAULT_PAGE_SIZE};
-pub use render::{etag, render};
 use render::render_text;
+pub use render::{etag, render};
 
 use crate::change::Change;
 use crate::scim::filter::AttrPath;
@@ -43,8 +43,9 @@ impl Body {
     pub fn into_value(self) -> Result<Value> {
         match self {
             Body::Document(v) => Ok(v),
-            Body::Text(t) => serde_json::from_str(&t)
-                .map_err(|e| crate::store::StoreError::Corrupt(format!("an answer made as text is not JSON: {e}")).into()),
+            Body::Text(t) => serde_json::from_str(&t).map_err(|e| {
+                crate::store::StoreError::Corrupt(format!("an answer made as text is not JSON: {e}")).into()
+            }),
         }
     }
 }
@@ -127,7 +128,10 @@ impl Directory {
 
     /// One write of the directory in the writer's transaction: on disk when it returns `Ok`,
     /// undone when it returns a refusal.
-    async fn write<T: Send + 'static>(&self, write: impl FnOnce(&Connection) -> Result<T> + Send + 'static) -> Result<T> {
+    async fn write<T: Send + 'static>(
+        &self,
+        write: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         self.store.writer().write(write).await
     }
 
@@ -160,8 +164,10 @@ impl Directory {
     /// Delete a user or group (honouring `If-Match`) with its memberships, in one write.
     pub async fn delete(&self, source: &SourceRef, kind: ResourceKind, id: &str, pre: Precondition) -> Result<Outcome> {
         let (source_id, id) = (source.id, id.to_string());
-        let deleted = self.write(move |conn| {
-                let current = resources::get(conn, kind, source_id, &id)?.ok_or_else(|| DirectoryError::not_found(kind, &id))?;
+        let deleted = self
+            .write(move |conn| {
+                let current =
+                    resources::get(conn, kind, source_id, &id)?.ok_or_else(|| DirectoryError::not_found(kind, &id))?;
                 pre.check(current.version)?;
                 resources::delete(conn, kind, source_id, &current)?;
                 Ok(current.parse()?)
@@ -180,7 +186,8 @@ impl Directory {
 /// can be sent without parsing: a selection that changes nothing, and for a group one that
 /// leaves its members out (they are not in the stored document).
 fn answers_with_stored_text(kind: ResourceKind, attributes: &[AttrPath], excluded: &[AttrPath]) -> bool {
-    resource::selects_all_stored(kind, attributes, excluded) && !(kind == ResourceKind::Group && resource::wants_members(attributes, excluded))
+    resource::selects_all_stored(kind, attributes, excluded)
+        && !(kind == ResourceKind::Group && resource::wants_members(attributes, excluded))
 }
 
 fn new_id() -> String {

@@ -4,8 +4,8 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::scim::ResourceKind;
-use crate::store::StoredResource;
 use crate::store::MemberRow;
+use crate::store::StoredResource;
 
 /// The weak ETag for a version: `W/"3"`.
 pub fn etag(version: i64) -> String {
@@ -74,8 +74,13 @@ pub fn render(kind: ResourceKind, resource: &StoredResource, base_url: &str, mem
 /// stored document is a JSON object that starts with its `schemas` and holds no `id` or `meta`
 /// (normalisation makes it so), so the answer is that object with `id` and `meta` added.
 /// A document of another shape goes through [`render`].
-pub fn render_text(kind: ResourceKind, resource: &StoredResource<String>, base_url: &str) -> Result<String, crate::store::StoreError> {
-    let Some(attributes) = resource.doc.strip_prefix('{').and_then(|d| d.strip_suffix('}')).filter(|d| d.starts_with("\"schemas\":"))
+pub fn render_text(
+    kind: ResourceKind,
+    resource: &StoredResource<String>,
+    base_url: &str,
+) -> Result<String, crate::store::StoreError> {
+    let Some(attributes) =
+        resource.doc.strip_prefix('{').and_then(|d| d.strip_suffix('}')).filter(|d| d.starts_with("\"schemas\":"))
     else {
         return Ok(render(kind, &resource.clone().parse()?, base_url, None).to_string());
     };
@@ -123,7 +128,8 @@ mod tests {
         for (kind, body) in [(ResourceKind::User, user), (ResourceKind::Group, group)] {
             let resource = stored(kind, body);
             let parsed = render(kind, &resource, "https://scim.example/source/scim/entra/v2", None);
-            let text = render_text(kind, &resource.clone().to_text(), "https://scim.example/source/scim/entra/v2").unwrap();
+            let text =
+                render_text(kind, &resource.clone().to_text(), "https://scim.example/source/scim/entra/v2").unwrap();
             assert!(resource.clone().to_text().doc.starts_with("{\"schemas\":"), "the fast path is the one tested");
             assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), parsed, "{text}");
         }

@@ -32,7 +32,14 @@ fn describe_update(before: &Value, after: &Value) -> (Change, String) {
                 .flatten()
                 .filter(|(k, v)| before.get(k.as_str()) != Some(*v))
                 .map(|(k, _)| k.as_str())
-                .chain(before.as_object().into_iter().flatten().filter(|(k, _)| after.get(k.as_str()).is_none()).map(|(k, _)| k.as_str()))
+                .chain(
+                    before
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .filter(|(k, _)| after.get(k.as_str()).is_none())
+                        .map(|(k, _)| k.as_str()),
+                )
                 .filter(|k| *k != "schemas")
                 .map(|k| k.rsplit(':').next().unwrap_or(k))
                 .collect();
@@ -80,8 +87,10 @@ impl Directory {
         F: FnOnce(&Value) -> Result<Value, ScimError> + Send + 'static,
     {
         let (source_id, id) = (source.id, id.to_string());
-        let (before, stored) = self.write(move |conn| {
-                let current = store_users::get_user(conn, source_id, &id)?.ok_or_else(|| DirectoryError::not_found(USER, &id))?;
+        let (before, stored) = self
+            .write(move |conn| {
+                let current =
+                    store_users::get_user(conn, source_id, &id)?.ok_or_else(|| DirectoryError::not_found(USER, &id))?;
                 pre.check(current.version)?;
                 let doc = change(&current.doc)?;
                 if doc == current.doc {

@@ -9,33 +9,21 @@ use super::{ResourceKind, ENTERPRISE_USER_SCHEMA, LIST_RESPONSE_SCHEMA};
 
 pub const SCHEMA_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
 pub const RESOURCE_TYPE_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
-pub const SERVICE_PROVIDER_CONFIG_SCHEMA: &str =
-    "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
+pub const SERVICE_PROVIDER_CONFIG_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 
 /// The most resources one list answer holds; advertised as `filter.maxResults`, and the cap on `count`.
 pub const MAX_PAGE_SIZE: usize = 1000;
 
 /// `/Schemas`: a ListResponse of the User, Group and EnterpriseUser schema documents.
 pub fn schemas(base_url: &str) -> Value {
-    list_response(
-        schema::SCHEMAS
-            .iter()
-            .map(|def| schema_document(base_url, def))
-            .collect(),
-    )
+    list_response(schema::SCHEMAS.iter().map(|def| schema_document(base_url, def)).collect())
 }
 
 /// `/Schemas/{uri}`: one schema document, the URN matched in any letter case.
 pub fn schema(base_url: &str, uri: &str) -> Option<Value> {
-    let uri = if uri.eq_ignore_ascii_case(schema::MISTYPED_ENTERPRISE_USER_SCHEMA) {
-        ENTERPRISE_USER_SCHEMA
-    } else {
-        uri
-    };
-    schema::SCHEMAS
-        .iter()
-        .find(|def| def.id.eq_ignore_ascii_case(uri))
-        .map(|def| schema_document(base_url, def))
+    let uri =
+        if uri.eq_ignore_ascii_case(schema::MISTYPED_ENTERPRISE_USER_SCHEMA) { ENTERPRISE_USER_SCHEMA } else { uri };
+    schema::SCHEMAS.iter().find(|def| def.id.eq_ignore_ascii_case(uri)).map(|def| schema_document(base_url, def))
 }
 
 /// `/ResourceTypes`: a ListResponse of the User and Group resource types.
@@ -111,11 +99,8 @@ fn resource_type_document(base_url: &str, kind: ResourceKind) -> Value {
     });
     // RFC 7643 §8.6 leaves `schemaExtensions` out for a type without any.
     if !extensions.is_empty() {
-        doc["schemaExtensions"] = extensions
-            .iter()
-            .map(|uri| json!({ "schema": uri, "required": false }))
-            .collect::<Vec<_>>()
-            .into();
+        doc["schemaExtensions"] =
+            extensions.iter().map(|uri| json!({ "schema": uri, "required": false })).collect::<Vec<_>>().into();
     }
     doc["meta"] = json!({
         "resourceType": "ResourceType",
@@ -211,12 +196,7 @@ mod tests {
     const BASE: &str = "http://127.0.0.1:7643/source/scim/entra/v2";
 
     fn attribute<'a>(doc: &'a Value, name: &str) -> &'a Value {
-        doc["attributes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["name"] == name)
-            .expect(name)
+        doc["attributes"].as_array().unwrap().iter().find(|a| a["name"] == name).expect(name)
     }
 
     #[test]
@@ -224,20 +204,12 @@ mod tests {
         let list = schemas(BASE);
         assert_eq!(list["schemas"], json!([LIST_RESPONSE_SCHEMA]));
         assert_eq!(list["totalResults"], 3);
-        let ids: Vec<&str> = list["Resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["id"].as_str().unwrap())
-            .collect();
+        let ids: Vec<&str> = list["Resources"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
         assert_eq!(ids, [USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA]);
         for doc in list["Resources"].as_array().unwrap() {
             assert_eq!(doc["schemas"], json!([SCHEMA_SCHEMA]));
             assert_eq!(doc["meta"]["resourceType"], "Schema");
-            assert_eq!(
-                doc["meta"]["location"],
-                format!("{BASE}/Schemas/{}", doc["id"].as_str().unwrap())
-            );
+            assert_eq!(doc["meta"]["location"], format!("{BASE}/Schemas/{}", doc["id"].as_str().unwrap()));
         }
     }
 
@@ -260,63 +232,37 @@ mod tests {
         assert_eq!(attribute(&user, "password")["returned"], "never");
         assert_eq!(attribute(&user, "password")["mutability"], "writeOnly");
         assert_eq!(attribute(&user, "active")["type"], "boolean");
-        assert_eq!(
-            attribute(&user, "profileUrl")["referenceTypes"],
-            json!(["external"])
-        );
+        assert_eq!(attribute(&user, "profileUrl")["referenceTypes"], json!(["external"]));
         let emails = attribute(&user, "emails");
         assert_eq!(emails["type"], "complex");
         assert_eq!(emails["multiValued"], true);
-        let kinds: Vec<&str> = emails["subAttributes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["name"].as_str().unwrap())
-            .collect();
+        let kinds: Vec<&str> =
+            emails["subAttributes"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
         assert_eq!(kinds, ["value", "display", "type", "primary"]);
-        assert_eq!(
-            emails["subAttributes"][2]["canonicalValues"],
-            json!(["work", "home", "other"])
-        );
+        assert_eq!(emails["subAttributes"][2]["canonicalValues"], json!(["work", "home", "other"]));
         assert_eq!(attribute(&user, "groups")["mutability"], "readOnly");
         let certs = attribute(&user, "x509Certificates");
         assert_eq!(certs["subAttributes"][0]["type"], "binary");
         // common attributes belong to no schema document (RFC 7643 §3.1)
-        assert!(user["attributes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|a| a["name"] != "id"));
+        assert!(user["attributes"].as_array().unwrap().iter().all(|a| a["name"] != "id"));
     }
 
     #[test]
     fn group_and_enterprise_documents_describe_members_and_manager() {
         let group = schema(BASE, GROUP_SCHEMA).unwrap();
         assert_eq!(attribute(&group, "displayName")["required"], true);
-        assert_eq!(
-            attribute(&group, "members")["subAttributes"][0]["mutability"],
-            "immutable"
-        );
+        assert_eq!(attribute(&group, "members")["subAttributes"][0]["mutability"], "immutable");
         let enterprise = schema(BASE, ENTERPRISE_USER_SCHEMA).unwrap();
         assert_eq!(enterprise["name"], "EnterpriseUser");
         let manager = attribute(&enterprise, "manager");
         assert_eq!(manager["subAttributes"][1]["name"], "$ref");
-        assert_eq!(
-            manager["subAttributes"][1]["referenceTypes"],
-            json!(["User"])
-        );
+        assert_eq!(manager["subAttributes"][1]["referenceTypes"], json!(["User"]));
     }
 
     #[test]
     fn one_schema_is_found_by_urn_in_any_case_and_unknown_is_none() {
-        assert_eq!(
-            schema(BASE, &USER_SCHEMA.to_uppercase()).unwrap()["id"],
-            USER_SCHEMA
-        );
-        assert_eq!(
-            schema(BASE, schema::MISTYPED_ENTERPRISE_USER_SCHEMA).unwrap()["id"],
-            ENTERPRISE_USER_SCHEMA
-        );
+        assert_eq!(schema(BASE, &USER_SCHEMA.to_uppercase()).unwrap()["id"], USER_SCHEMA);
+        assert_eq!(schema(BASE, schema::MISTYPED_ENTERPRISE_USER_SCHEMA).unwrap()["id"], ENTERPRISE_USER_SCHEMA);
         assert!(schema(BASE, "urn:example:nope").is_none());
     }
 
@@ -329,10 +275,7 @@ mod tests {
         assert_eq!(user["id"], "User");
         assert_eq!(user["endpoint"], "/Users");
         assert_eq!(user["schema"], USER_SCHEMA);
-        assert_eq!(
-            user["schemaExtensions"],
-            json!([{ "schema": ENTERPRISE_USER_SCHEMA, "required": false }])
-        );
+        assert_eq!(user["schemaExtensions"], json!([{ "schema": ENTERPRISE_USER_SCHEMA, "required": false }]));
         assert_eq!(
             user["meta"],
             json!({ "resourceType": "ResourceType", "location": format!("{BASE}/ResourceTypes/User") })
@@ -348,14 +291,8 @@ mod tests {
         let config = service_provider_config(&format!("{BASE}/"));
         assert_eq!(config["schemas"], json!([SERVICE_PROVIDER_CONFIG_SCHEMA]));
         assert_eq!(config["patch"]["supported"], true);
-        assert_eq!(
-            config["bulk"],
-            json!({ "supported": false, "maxOperations": 0, "maxPayloadSize": 0 })
-        );
-        assert_eq!(
-            config["filter"],
-            json!({ "supported": true, "maxResults": MAX_PAGE_SIZE })
-        );
+        assert_eq!(config["bulk"], json!({ "supported": false, "maxOperations": 0, "maxPayloadSize": 0 }));
+        assert_eq!(config["filter"], json!({ "supported": true, "maxResults": MAX_PAGE_SIZE }));
         assert_eq!(config["changePassword"]["supported"], false);
         assert_eq!(config["sort"]["supported"], true);
         assert_eq!(config["etag"]["supported"], true);
@@ -364,9 +301,6 @@ mod tests {
         assert_eq!(scheme["name"], "OAuth Bearer Token");
         assert_eq!(scheme["primary"], true);
         assert_eq!(config["meta"]["resourceType"], "ServiceProviderConfig");
-        assert_eq!(
-            config["meta"]["location"],
-            format!("{BASE}/ServiceProviderConfig")
-        );
+        assert_eq!(config["meta"]["location"], format!("{BASE}/ServiceProviderConfig"));
     }
 }

@@ -54,12 +54,10 @@ pub fn member_ids(members: &Value) -> Result<Vec<String>, ScimError> {
         let id = match item {
             // Old Entra tenants send nulls inside arrays; they name no member.
             Value::Null => continue,
-            Value::Object(member) => {
-                match member.iter().find(|(k, _)| k.eq_ignore_ascii_case("value")) {
-                    Some((_, Value::String(id))) if !id.is_empty() => id,
-                    _ => return Err(ScimError::invalid_value(MEMBER_SHAPE)),
-                }
-            }
+            Value::Object(member) => match member.iter().find(|(k, _)| k.eq_ignore_ascii_case("value")) {
+                Some((_, Value::String(id))) if !id.is_empty() => id,
+                _ => return Err(ScimError::invalid_value(MEMBER_SHAPE)),
+            },
             _ => return Err(ScimError::invalid_value(MEMBER_SHAPE)),
         };
         if seen.insert(id.as_str()) {
@@ -93,21 +91,12 @@ fn parse_attribute_path(kind: ResourceKind, item: &str) -> Result<AttrPath, Scim
              urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager, separated by commas"
         ))
     };
-    let is_urn = item
-        .get(..4)
-        .is_some_and(|p| p.eq_ignore_ascii_case("urn:"));
-    if let Some(uri) = is_urn
-        .then(|| schema::canonical_schema_uri(kind, item))
-        .flatten()
-    {
+    let is_urn = item.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"));
+    if let Some(uri) = is_urn.then(|| schema::canonical_schema_uri(kind, item)).flatten() {
         if uri == schema::core_schema(kind) {
             return Err(invalid());
         }
-        return Ok(AttrPath {
-            uri: None,
-            name: uri.to_string(),
-            sub: None,
-        });
+        return Ok(AttrPath { uri: None, name: uri.to_string(), sub: None });
     }
     let (uri, rest) = match item.rsplit_once(':') {
         Some((uri, rest)) if is_urn => match schema::canonical_schema_uri(kind, uri) {
@@ -125,11 +114,7 @@ fn parse_attribute_path(kind: ResourceKind, item: &str) -> Result<AttrPath, Scim
     if !is_attribute_name(name) || !sub.is_none_or(|sub| sub == "$ref" || is_attribute_name(sub)) {
         return Err(invalid());
     }
-    let path = AttrPath {
-        uri,
-        name: name.to_string(),
-        sub: sub.map(str::to_string),
-    };
+    let path = AttrPath { uri, name: name.to_string(), sub: sub.map(str::to_string) };
     Ok(schema::canonical_name(kind, &path).unwrap_or(path))
 }
 
@@ -142,17 +127,13 @@ fn is_attribute_name(name: &str) -> bool {
 
 /// Apply `attributes` / `excludedAttributes` and the returned rules to a full resource
 /// (with `id`, `meta`, `schemas`): `id` and other `returned: always` attributes stay.
-pub fn project(
-    resource: Value,
-    kind: ResourceKind,
-    attributes: &[AttrPath],
-    excluded: &[AttrPath],
-) -> Value {
+pub fn project(resource: Value, kind: ResourceKind, attributes: &[AttrPath], excluded: &[AttrPath]) -> Value {
     projection::project(resource, kind, attributes, excluded)
 }
 
 fn is_members(path: &AttrPath) -> bool {
-    path.name.eq_ignore_ascii_case("members") && path.uri.as_deref().is_none_or(|uri| uri.eq_ignore_ascii_case(GROUP_SCHEMA))
+    path.name.eq_ignore_ascii_case("members")
+        && path.uri.as_deref().is_none_or(|uri| uri.eq_ignore_ascii_case(GROUP_SCHEMA))
 }
 
 /// Whether `excludedAttributes`/`attributes` leave `members` out, so the store need not read them.
@@ -168,5 +149,6 @@ pub fn wants_members(attributes: &[AttrPath], excluded: &[AttrPath]) -> bool {
 /// `returned: never` or `request` attributes: normalisation drops `password`.) Such reads can
 /// answer with the stored JSON text.
 pub fn selects_all_stored(kind: ResourceKind, attributes: &[AttrPath], excluded: &[AttrPath]) -> bool {
-    attributes.is_empty() && excluded.iter().all(|path| kind == ResourceKind::Group && is_members(path) && path.sub.is_none())
+    attributes.is_empty()
+        && excluded.iter().all(|path| kind == ResourceKind::Group && is_members(path) && path.sub.is_none())
 }

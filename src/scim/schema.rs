@@ -14,8 +14,7 @@ pub use group::GROUP_ATTRIBUTES;
 pub use user::USER_ATTRIBUTES;
 
 /// The enterprise extension URN as older Entra tenants spell it (no colon before `User`).
-pub const MISTYPED_ENTERPRISE_USER_SCHEMA: &str =
-    "urn:ietf:params:scim:schemas:extension:enterprise:2.0User";
+pub const MISTYPED_ENTERPRISE_USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0User";
 
 /// An attribute reference as written in a filter or PATCH path: `[uri:]name[.sub]`.
 /// `uri` is `None` for the resource's core schema (a core URN prefix is stripped when parsing).
@@ -112,11 +111,7 @@ impl AttributeDef {
         def.reference_types = reference_types;
         def
     }
-    const fn complex(
-        name: &'static str,
-        sub_attributes: &'static [AttributeDef],
-        description: &'static str,
-    ) -> Self {
+    const fn complex(name: &'static str, sub_attributes: &'static [AttributeDef], description: &'static str) -> Self {
         let mut def = Self::new(name, AttrType::Complex, description);
         def.sub_attributes = sub_attributes;
         def
@@ -167,18 +162,8 @@ pub struct SchemaDef {
 
 /// The schemas ScimDesk serves, in the order `/Schemas` lists them.
 pub static SCHEMAS: [SchemaDef; 3] = [
-    SchemaDef {
-        id: USER_SCHEMA,
-        name: "User",
-        description: "User Account",
-        attributes: USER_ATTRIBUTES,
-    },
-    SchemaDef {
-        id: GROUP_SCHEMA,
-        name: "Group",
-        description: "Group",
-        attributes: GROUP_ATTRIBUTES,
-    },
+    SchemaDef { id: USER_SCHEMA, name: "User", description: "User Account", attributes: USER_ATTRIBUTES },
+    SchemaDef { id: GROUP_SCHEMA, name: "Group", description: "Group", attributes: GROUP_ATTRIBUTES },
     SchemaDef {
         id: ENTERPRISE_USER_SCHEMA,
         name: "EnterpriseUser",
@@ -230,20 +215,12 @@ pub fn canonical_schema_uri(kind: ResourceKind, uri: &str) -> Option<&'static st
     if kind == ResourceKind::User && uri.eq_ignore_ascii_case(MISTYPED_ENTERPRISE_USER_SCHEMA) {
         return Some(ENTERPRISE_USER_SCHEMA);
     }
-    extension_schemas(kind)
-        .iter()
-        .copied()
-        .find(|ext| uri.eq_ignore_ascii_case(ext))
+    extension_schemas(kind).iter().copied().find(|ext| uri.eq_ignore_ascii_case(ext))
 }
 
 /// The attribute called `name` (any letter case) in `attributes`.
-pub fn find_attribute(
-    attributes: &'static [AttributeDef],
-    name: &str,
-) -> Option<&'static AttributeDef> {
-    attributes
-        .iter()
-        .find(|def| def.name.eq_ignore_ascii_case(name))
+pub fn find_attribute(attributes: &'static [AttributeDef], name: &str) -> Option<&'static AttributeDef> {
+    attributes.iter().find(|def| def.name.eq_ignore_ascii_case(name))
 }
 
 /// The definition of the attribute `path` names for resources of `kind` (names compared
@@ -255,8 +232,9 @@ pub fn lookup(kind: ResourceKind, path: &AttrPath) -> Option<&'static AttributeD
         Some(uri) if canonical_schema_uri(kind, uri) != Some(core_schema(kind)) => {
             find_attribute(extension_attributes(kind, uri)?, &path.name)
         }
-        _ => find_attribute(core_attributes(kind), &path.name)
-            .or_else(|| find_attribute(COMMON_ATTRIBUTES, &path.name)),
+        _ => {
+            find_attribute(core_attributes(kind), &path.name).or_else(|| find_attribute(COMMON_ATTRIBUTES, &path.name))
+        }
     }?;
     match path.sub.as_deref() {
         Some(sub) => attribute.sub_attribute(sub),
@@ -274,23 +252,12 @@ pub fn canonical_name(kind: ResourceKind, path: &AttrPath) -> Option<AttrPath> {
             extension => Some(extension.to_string()),
         },
     };
-    let attribute = lookup(
-        kind,
-        &AttrPath {
-            uri: uri.clone(),
-            name: path.name.clone(),
-            sub: None,
-        },
-    )?;
+    let attribute = lookup(kind, &AttrPath { uri: uri.clone(), name: path.name.clone(), sub: None })?;
     let sub = match path.sub.as_deref() {
         Some(sub) => Some(attribute.sub_attribute(sub)?.name.to_string()),
         None => None,
     };
-    Some(AttrPath {
-        uri,
-        name: attribute.name.to_string(),
-        sub,
-    })
+    Some(AttrPath { uri, name: attribute.name.to_string(), sub })
 }
 
 #[cfg(test)]
@@ -298,11 +265,7 @@ mod tests {
     use super::*;
 
     fn path(uri: Option<&str>, name: &str, sub: Option<&str>) -> AttrPath {
-        AttrPath {
-            uri: uri.map(str::to_string),
-            name: name.to_string(),
-            sub: sub.map(str::to_string),
-        }
+        AttrPath { uri: uri.map(str::to_string), name: name.to_string(), sub: sub.map(str::to_string) }
     }
 
     fn user(name: &str) -> &'static AttributeDef {
@@ -346,40 +309,17 @@ mod tests {
 
     #[test]
     fn multi_valued_complex_attributes_have_typed_sub_attributes() {
-        for name in [
-            "emails",
-            "phoneNumbers",
-            "ims",
-            "photos",
-            "addresses",
-            "entitlements",
-            "roles",
-            "x509Certificates",
-        ] {
+        for name in
+            ["emails", "phoneNumbers", "ims", "photos", "addresses", "entitlements", "roles", "x509Certificates"]
+        {
             let def = user(name);
             assert!(def.multi_valued && def.kind == AttrType::Complex, "{name}");
-            assert_eq!(
-                def.sub_attribute("primary").map(|p| p.kind),
-                Some(AttrType::Boolean),
-                "{name}"
-            );
+            assert_eq!(def.sub_attribute("primary").map(|p| p.kind), Some(AttrType::Boolean), "{name}");
         }
-        assert_eq!(
-            user("emails")
-                .sub_attribute("type")
-                .unwrap()
-                .canonical_values,
-            ["work", "home", "other"]
-        );
+        assert_eq!(user("emails").sub_attribute("type").unwrap().canonical_values, ["work", "home", "other"]);
         assert_eq!(user("active").kind, AttrType::Boolean);
         assert_eq!(user("groups").mutability, Mutability::ReadOnly);
-        assert_eq!(
-            user("x509Certificates")
-                .sub_attribute("value")
-                .unwrap()
-                .kind,
-            AttrType::Binary
-        );
+        assert_eq!(user("x509Certificates").sub_attribute("value").unwrap().kind, AttrType::Binary);
     }
 
     #[test]
@@ -396,64 +336,27 @@ mod tests {
     fn enterprise_attributes_need_their_urn() {
         assert!(lookup(ResourceKind::User, &path(None, "department", None)).is_none());
         let ent = Some(ENTERPRISE_USER_SCHEMA);
-        assert_eq!(
-            lookup(ResourceKind::User, &path(ent, "Department", None))
-                .unwrap()
-                .name,
-            "department"
-        );
+        assert_eq!(lookup(ResourceKind::User, &path(ent, "Department", None)).unwrap().name, "department");
         let mistyped = Some(MISTYPED_ENTERPRISE_USER_SCHEMA);
-        assert_eq!(
-            lookup(
-                ResourceKind::User,
-                &path(mistyped, "manager", Some("value"))
-            )
-            .unwrap()
-            .name,
-            "value"
-        );
+        assert_eq!(lookup(ResourceKind::User, &path(mistyped, "manager", Some("value"))).unwrap().name, "value");
         assert!(lookup(ResourceKind::Group, &path(ent, "department", None)).is_none());
-        assert!(lookup(
-            ResourceKind::User,
-            &path(Some("urn:example:custom"), "department", None)
-        )
-        .is_none());
+        assert!(lookup(ResourceKind::User, &path(Some("urn:example:custom"), "department", None)).is_none());
     }
 
     #[test]
     fn a_core_urn_prefix_means_the_core_schema() {
         let upper = USER_SCHEMA.to_ascii_uppercase();
-        assert_eq!(
-            lookup(ResourceKind::User, &path(Some(&upper), "userName", None))
-                .unwrap()
-                .name,
-            "userName"
-        );
+        assert_eq!(lookup(ResourceKind::User, &path(Some(&upper), "userName", None)).unwrap().name, "userName");
     }
 
     #[test]
     fn canonical_name_respells_uri_name_and_sub() {
-        let got = canonical_name(
-            ResourceKind::User,
-            &path(
-                Some(MISTYPED_ENTERPRISE_USER_SCHEMA),
-                "MANAGER",
-                Some("VALUE"),
-            ),
-        );
-        assert_eq!(
-            got,
-            Some(path(Some(ENTERPRISE_USER_SCHEMA), "manager", Some("value")))
-        );
-        let got = canonical_name(
-            ResourceKind::User,
-            &path(Some(USER_SCHEMA), "emails", Some("Value")),
-        );
+        let got =
+            canonical_name(ResourceKind::User, &path(Some(MISTYPED_ENTERPRISE_USER_SCHEMA), "MANAGER", Some("VALUE")));
+        assert_eq!(got, Some(path(Some(ENTERPRISE_USER_SCHEMA), "manager", Some("value"))));
+        let got = canonical_name(ResourceKind::User, &path(Some(USER_SCHEMA), "emails", Some("Value")));
         assert_eq!(got, Some(path(None, "emails", Some("value"))));
-        assert_eq!(
-            canonical_name(ResourceKind::User, &path(None, "nickname", Some("x"))),
-            None
-        );
+        assert_eq!(canonical_name(ResourceKind::User, &path(None, "nickname", Some("x"))), None);
     }
 
     #[test]
@@ -463,9 +366,6 @@ mod tests {
         for sub in meta.sub_attributes {
             assert_eq!(sub.mutability, Mutability::ReadOnly, "{}", sub.name);
         }
-        assert_eq!(
-            meta.sub_attribute("created").unwrap().kind,
-            AttrType::DateTime
-        );
+        assert_eq!(meta.sub_attribute("created").unwrap().kind, AttrType::DateTime);
     }
 }

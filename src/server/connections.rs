@@ -172,8 +172,12 @@ pub(super) async fn serve(
     limits: Limits,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
-    let registry =
-        Arc::new(Registry { epoch: Instant::now(), open: Mutex::new(Vec::new()), count: AtomicUsize::new(0), closed: Notify::new() });
+    let registry = Arc::new(Registry {
+        epoch: Instant::now(),
+        open: Mutex::new(Vec::new()),
+        count: AtomicUsize::new(0),
+        closed: Notify::new(),
+    });
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut at_limit_logged = false;
     tokio::pin!(shutdown);

@@ -1,6 +1,5 @@
 //! `/ServiceProviderConfig`, `/Schemas` and `/ResourceTypes`.
 
-
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
@@ -41,9 +40,9 @@ async fn schema(
     AuthorizedSource(source, _turn): AuthorizedSource,
     ScimPath(SchemaUri { uri }): ScimPath<SchemaUri>,
 ) -> Result<Outcome, ScimError> {
-    discovery::schema(&source.base_url, &uri)
-        .map(|s| document(s, "a schema"))
-        .ok_or_else(|| ScimError::not_found(format!("no schema \"{uri}\"; /Schemas lists the schemas this server knows")))
+    discovery::schema(&source.base_url, &uri).map(|s| document(s, "a schema")).ok_or_else(|| {
+        ScimError::not_found(format!("no schema \"{uri}\"; /Schemas lists the schemas this server knows"))
+    })
 }
 
 async fn resource_types(AuthorizedSource(source, _turn): AuthorizedSource) -> Outcome {
@@ -59,7 +58,7 @@ async fn resource_type(
     AuthorizedSource(source, _turn): AuthorizedSource,
     ScimPath(ResourceTypeName { name }): ScimPath<ResourceTypeName>,
 ) -> Result<Outcome, ScimError> {
-    discovery::resource_type(&source.base_url, &name)
-        .map(|s| document(s, "a resource type"))
-        .ok_or_else(|| ScimError::not_found(format!("no resource type \"{name}\"; the resource types are User and Group")))
+    discovery::resource_type(&source.base_url, &name).map(|s| document(s, "a resource type")).ok_or_else(|| {
+        ScimError::not_found(format!("no resource type \"{name}\"; the resource types are User and Group"))
+    })
 }

@@ -13,9 +13,9 @@ use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::request::{parse_query, precondition, query_param, read_json};
+use super::{Limits, ServerState};
 use crate::directory::{Precondition, SourceRef};
 use crate::scim::ScimError;
-use super::{Limits, ServerState};
 use crate::Engine;
 
 /// The source a request was for, once known (set by [`AuthorizedSource`], read by the tracking
@@ -46,9 +46,11 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ScimError> {
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(value)) => Ok(ScimPath(value)),
-            Err(rejection) => {
-                Err(ScimError::new(rejection.status().as_u16(), None, format!("the request was refused: {}", rejection.body_text())))
-            }
+            Err(rejection) => Err(ScimError::new(
+                rejection.status().as_u16(),
+                None,
+                format!("the request was refused: {}", rejection.body_text()),
+            )),
         }
     }
 }

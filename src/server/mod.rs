@@ -142,7 +142,8 @@ pub async fn start(engine: Arc<Engine>, addr: SocketAddr) -> Result<ServerHandle
 
 /// [`start`] with other [`Limits`].
 pub async fn start_with(engine: Arc<Engine>, addr: SocketAddr, limits: Limits) -> Result<ServerHandle, BindError> {
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| BindError { addr, reason: bind_reason(&e) })?;
+    let listener =
+        tokio::net::TcpListener::bind(addr).await.map_err(|e| BindError { addr, reason: bind_reason(&e) })?;
     let local = listener.local_addr().map_err(|e| BindError { addr, reason: e.to_string() })?;
     engine.settings().server_started(local);
     let (tx, rx) = oneshot::channel::<()>();

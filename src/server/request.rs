@@ -57,7 +57,8 @@ pub(super) async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, 
             ));
         }
     }
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > MAX_DRAIN_BYTES as u64) {
         return Err(too_large());
     }

@@ -60,7 +60,11 @@ impl IntoResponse for Outcome {
             resp.headers_mut().insert(header::LOCATION, loc);
         }
         let mut resp = with_etag(resp, self.version);
-        resp.extensions_mut().insert(RequestRecord { change: self.change, resource_id: self.resource_id, summary: self.summary });
+        resp.extensions_mut().insert(RequestRecord {
+            change: self.change,
+            resource_id: self.resource_id,
+            summary: self.summary,
+        });
         resp
     }
 }
@@ -76,7 +80,11 @@ pub(super) struct NotModified {
 impl IntoResponse for NotModified {
     fn into_response(self) -> Response {
         let mut resp = with_etag(StatusCode::NOT_MODIFIED.into_response(), Some(self.version));
-        resp.extensions_mut().insert(RequestRecord { change: Change::Read, resource_id: Some(self.id), summary: self.summary });
+        resp.extensions_mut().insert(RequestRecord {
+            change: Change::Read,
+            resource_id: Some(self.id),
+            summary: self.summary,
+        });
         resp
     }
 }

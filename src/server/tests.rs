@@ -136,7 +136,8 @@ async fn directory_refusals_keep_their_status_and_scim_type() {
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert_eq!(json_body(resp).await["scimType"], "invalidValue");
     let req = app.request("DELETE", &format!("/Groups/{}", group["id"].as_str().unwrap()), None);
-    let resp = app.router().oneshot(req.header(header::IF_MATCH, "W/\"7\"").body(Body::empty()).unwrap()).await.unwrap();
+    let resp =
+        app.router().oneshot(req.header(header::IF_MATCH, "W/\"7\"").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(resp.status(), StatusCode::PRECONDITION_FAILED);
 }
 

@@ -20,7 +20,9 @@ pub enum AuthError {
     UnknownSource(String),
     #[error("the request has no bearer token; send the source's token as \"Authorization: Bearer <token>\"")]
     MissingToken,
-    #[error("the bearer token is not valid for this source; copy the current token from ScimDesk into Entra's Secret Token")]
+    #[error(
+        "the bearer token is not valid for this source; copy the current token from ScimDesk into Entra's Secret Token"
+    )]
     InvalidToken,
     #[error("this source is disabled in ScimDesk; enable it to accept provisioning")]
     Disabled,

@@ -166,7 +166,8 @@ impl Sources {
         let uid = uuid::Uuid::new_v4().to_string();
         let mut attempt = 1;
         let row = loop {
-            let candidate = if attempt == 1 { base.clone() } else { format!("{}-{attempt}", base.trim_end_matches('-')) };
+            let candidate =
+                if attempt == 1 { base.clone() } else { format!("{}-{attempt}", base.trim_end_matches('-')) };
             let new = NewSource {
                 uid: uid.clone(),
                 name: name.to_string(),

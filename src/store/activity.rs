@@ -52,7 +52,8 @@ const LOG_SCHEMA: &str = "
 
 /// Attach the log file as `log` (the writer creates it and its schema; readers only read it).
 pub(super) fn attach_log(conn: &Connection, path: &Path, access: Access) -> Result<()> {
-    let name = path.to_str().ok_or_else(|| StoreError::DataDir(path.to_path_buf(), "the path is not valid UTF-8".into()))?;
+    let name =
+        path.to_str().ok_or_else(|| StoreError::DataDir(path.to_path_buf(), "the path is not valid UTF-8".into()))?;
     conn.execute("ATTACH DATABASE ?1 AS log", [name])?;
     if access == Access::ReadWrite {
         super::connection::use_wal(conn, "log", path)?;
@@ -77,7 +78,8 @@ fn add_change_column(conn: &Connection) -> Result<()> {
     let rows = {
         let mut stmt = tx.prepare("SELECT source_id, id, method, path, status, summary FROM log.activity")?;
         let rows = stmt.query_map([], |r| {
-            let change = change_of_old_row(&r.get::<_, String>(2)?, &r.get::<_, String>(3)?, r.get(4)?, &r.get::<_, String>(5)?);
+            let change =
+                change_of_old_row(&r.get::<_, String>(2)?, &r.get::<_, String>(3)?, r.get(4)?, &r.get::<_, String>(5)?);
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, change))
         })?;
         rows.collect::<rusqlite::Result<Vec<_>>>()?
@@ -104,10 +106,7 @@ fn change_of_old_row(method: &str, path: &str, status: i64, summary: &str) -> Ch
     }
     let starts = |prefix: &str| summary.starts_with(prefix);
     let members = |verb: &str| -> u64 {
-        summary
-            .split("; ")
-            .find_map(|part| part.strip_prefix(verb)?.split(' ').next()?.parse().ok())
-            .unwrap_or(0)
+        summary.split("; ").find_map(|part| part.strip_prefix(verb)?.split(' ').next()?.parse().ok()).unwrap_or(0)
     };
     match () {
         _ if starts("created user") => Change::UserCreated,
@@ -133,8 +132,10 @@ fn change_json(change: &Change) -> String {
 }
 
 fn change_from_column(text: Option<String>) -> rusqlite::Result<Change> {
-    let text = text.ok_or_else(|| rusqlite::Error::InvalidColumnType(7, "change".into(), rusqlite::types::Type::Null))?;
-    serde_json::from_str(&text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e)))
+    let text =
+        text.ok_or_else(|| rusqlite::Error::InvalidColumnType(7, "change".into(), rusqlite::types::Type::Null))?;
+    serde_json::from_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 /// Rows kept per source; older ones are pruned as new ones arrive.
@@ -231,7 +232,17 @@ fn insert_rows(conn: &Connection, rows: &[(i64, ActivityEntry)]) -> Result<()> {
         let changes: Vec<String> = chunk.iter().map(|(_, e)| change_json(&e.change)).collect();
         let mut args: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 9);
         for (((source_id, e), id), change) in chunk.iter().zip(ids).zip(&changes) {
-            args.extend([source_id as &dyn ToSql, id, &e.time, &e.method, &e.path, &e.status, &e.summary, &e.latency_us, change]);
+            args.extend([
+                source_id as &dyn ToSql,
+                id,
+                &e.time,
+                &e.method,
+                &e.path,
+                &e.status,
+                &e.summary,
+                &e.latency_us,
+                change,
+            ]);
         }
         conn.prepare_cached(&sql)?.execute(&args[..])?;
     }
@@ -309,7 +320,13 @@ mod tests {
     async fn store_with_source(dir: &Path, slug: &str) -> (Store, i64) {
         let store = Store::open(dir).await.unwrap();
         let source = store
-            .insert_source(NewSource { uid: slug.into(), name: slug.into(), slug: slug.into(), token_hash: [0; 32], token_prefix: "x".into() })
+            .insert_source(NewSource {
+                uid: slug.into(),
+                name: slug.into(),
+                slug: slug.into(),
+                token_hash: [0; 32],
+                token_prefix: "x".into(),
+            })
             .await
             .unwrap();
         (store, source.id)
@@ -356,7 +373,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (store, gone) = store_with_source(dir.path(), "gone").await;
         let kept = store
-            .insert_source(NewSource { uid: "kept".into(), name: "kept".into(), slug: "kept".into(), token_hash: [0; 32], token_prefix: "x".into() })
+            .insert_source(NewSource {
+                uid: "kept".into(),
+                name: "kept".into(),
+                slug: "kept".into(),
+                token_hash: [0; 32],
+                token_prefix: "x".into(),
+            })
             .await
             .unwrap()
             .id;
@@ -388,7 +411,8 @@ mod tests {
             store.record_activity(source_id, ActivityEntry { change: change.clone(), ..entry("/Users") });
         }
         store.flush_activity().await.unwrap();
-        let mut read: Vec<Change> = store.recent_activity(source_id, 10).unwrap().into_iter().map(|e| e.change).collect();
+        let mut read: Vec<Change> =
+            store.recent_activity(source_id, 10).unwrap().into_iter().map(|e| e.change).collect();
         read.reverse();
         assert_eq!(read, changes);
     }

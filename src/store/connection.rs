@@ -57,7 +57,12 @@ pub(super) fn use_wal(conn: &Connection, schema: &str, path: &Path) -> Result<()
     if !mode.eq_ignore_ascii_case("wal") {
         let folder = path.parent().unwrap_or(path).to_path_buf();
         let file = path.file_name().map_or_else(|| path.display().to_string(), |f| f.to_string_lossy().into_owned());
-        return Err(StoreError::DataDir(folder, format!("SQLite cannot keep {file} in WAL mode there (it stayed in {mode} mode); use a folder on a local disk")));
+        return Err(StoreError::DataDir(
+            folder,
+            format!(
+                "SQLite cannot keep {file} in WAL mode there (it stayed in {mode} mode); use a folder on a local disk"
+            ),
+        ));
     }
     Ok(())
 }

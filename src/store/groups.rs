@@ -33,12 +33,24 @@ pub fn insert_group(conn: &Connection, source_id: i64, id: &str, doc: &Value) ->
     )?
     .execute(params![id, source_id, cols.display_name, cols.display_name_key, cols.external_id, doc.to_string(), ts, ts])?;
     let rowid = conn.last_insert_rowid();
-    Ok(StoredResource { rowid, id: id.to_string(), doc: doc.clone(), created: ts.clone(), last_modified: ts, version: 1 })
+    Ok(StoredResource {
+        rowid,
+        id: id.to_string(),
+        doc: doc.clone(),
+        created: ts.clone(),
+        last_modified: ts,
+        version: 1,
+    })
 }
 
 /// Store a changed document (or only a membership change: same doc), add `member_delta` to the
 /// member count, and bump the version.
-pub fn update_group(conn: &Connection, current: &StoredResource, doc: &Value, member_delta: i64) -> Result<StoredResource> {
+pub fn update_group(
+    conn: &Connection,
+    current: &StoredResource,
+    doc: &Value,
+    member_delta: i64,
+) -> Result<StoredResource> {
     let cols = GroupColumns::from_doc(doc);
     let ts = now();
     let version = current.version + 1;
@@ -105,7 +117,9 @@ pub fn remove_members(conn: &Connection, group: &StoredResource, ids: &[String])
         return Ok(0);
     }
     let removed = conn
-        .prepare_cached("DELETE FROM group_members WHERE group_rowid = ? AND member_id IN (SELECT value FROM json_each(?))")?
+        .prepare_cached(
+            "DELETE FROM group_members WHERE group_rowid = ? AND member_id IN (SELECT value FROM json_each(?))",
+        )?
         .execute(params![group.rowid, serde_json::to_string(ids).expect("strings serialise")])?;
     Ok(removed as u64)
 }
@@ -118,7 +132,8 @@ pub fn remove_all_members(conn: &Connection, group: &StoredResource) -> Result<u
 /// groups pass their delta to [`update_group`]).
 pub fn adjust_count(conn: &Connection, group_rowid: i64, delta: i64) -> Result<()> {
     if delta != 0 {
-        conn.prepare_cached("UPDATE groups SET member_count = member_count + ? WHERE rowid = ?")?.execute([delta, group_rowid])?;
+        conn.prepare_cached("UPDATE groups SET member_count = member_count + ? WHERE rowid = ?")?
+            .execute([delta, group_rowid])?;
     }
     Ok(())
 }

@@ -41,14 +41,7 @@ struct Row {
 fn rows(tx: &Transaction, table: &str) -> Result<Vec<Row>> {
     let mut stmt = tx.prepare(&format!("SELECT rowid, id, source_id, doc FROM {table} ORDER BY rowid"))?;
     let rows = stmt
-        .query_map([], |r| {
-            Ok(Row {
-                rowid: r.get(0)?,
-                id: r.get(1)?,
-                source_id: r.get(2)?,
-                doc: r.get(3)?,
-            })
-        })?
+        .query_map([], |r| Ok(Row { rowid: r.get(0)?, id: r.get(1)?, source_id: r.get(2)?, doc: r.get(3)? }))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
@@ -67,15 +60,8 @@ pub(super) fn rebuild_name_keys(tx: &Transaction) -> Result<Rebuilt> {
     for (table, unique_name) in [("users", "userName"), ("groups", "displayName")] {
         // Park every unique key on a value no name can have, so that assigning the new keys in
         // any order never meets an old key still in place.
-        let unique_column = if table == "users" {
-            "user_name_key"
-        } else {
-            "display_name_key"
-        };
-        tx.execute(
-            &format!("UPDATE {table} SET {unique_column} = char(0) || 'rekey:' || rowid"),
-            [],
-        )?;
+        let unique_column = if table == "users" { "user_name_key" } else { "display_name_key" };
+        tx.execute(&format!("UPDATE {table} SET {unique_column} = char(0) || 'rekey:' || rowid"), [])?;
         let mut taken: HashMap<(i64, String), String> = HashMap::new();
         for row in rows(tx, table)? {
             let doc: Value = serde_json::from_str(&row.doc).unwrap_or(Value::Null);

@@ -24,7 +24,12 @@ struct Migration {
 
 /// Every migration, oldest first. A file, once released, is never edited: add a new one.
 const MIGRATIONS: &[Migration] = &[
-    Migration { version: 1, description: "initial", sql: include_str!("../../migrations/0001_initial.sql"), then: None },
+    Migration {
+        version: 1,
+        description: "initial",
+        sql: include_str!("../../migrations/0001_initial.sql"),
+        then: None,
+    },
     Migration {
         version: 2,
         description: "activity to its own file",
@@ -43,8 +48,12 @@ fn rebuild_name_keys(tx: &Transaction) -> Result<()> {
     let started = Instant::now();
     let done = keys::rebuild_name_keys(tx)?;
     if done.rows > 0 {
-        tracing::info!(rows = done.rows, clashes = done.clashes, ms = started.elapsed().as_millis() as u64,
-            "rebuilt the userName and displayName keys (Unicode normalisation and case folding)");
+        tracing::info!(
+            rows = done.rows,
+            clashes = done.clashes,
+            ms = started.elapsed().as_millis() as u64,
+            "rebuilt the userName and displayName keys (Unicode normalisation and case folding)"
+        );
     }
     Ok(())
 }
@@ -85,7 +94,9 @@ fn run_through(conn: &mut Connection, migrations: &[Migration]) -> Result<()> {
         }
     }
     if let Some((version, _, _)) = applied.iter().find(|(_, _, success)| !success) {
-        return Err(StoreError::Migrate(format!("migration {version} failed part-way in an earlier run; restore the database from a backup")));
+        return Err(StoreError::Migrate(format!(
+            "migration {version} failed part-way in an earlier run; restore the database from a backup"
+        )));
     }
     conn.execute_batch(LEDGER)?;
     for migration in migrations {
@@ -106,8 +117,9 @@ fn run_through(conn: &mut Connection, migrations: &[Migration]) -> Result<()> {
 fn apply(conn: &mut Connection, migration: &Migration) -> Result<()> {
     let started = Instant::now();
     let tx = conn.transaction()?;
-    tx.execute_batch(migration.sql)
-        .map_err(|e| StoreError::Migrate(format!("migration {} ({}): {e}", migration.version, migration.description)))?;
+    tx.execute_batch(migration.sql).map_err(|e| {
+        StoreError::Migrate(format!("migration {} ({}): {e}", migration.version, migration.description))
+    })?;
     if let Some(then) = migration.then {
         then(&tx)?;
     }
@@ -129,9 +141,16 @@ mod tests {
         let mut conn = Connection::open(dir.path().join("t.db")).unwrap();
         run(&mut conn).unwrap();
         run(&mut conn).unwrap();
-        let rows: i64 = conn.query_row("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = 1", [], |r| r.get(0)).unwrap();
+        let rows: i64 =
+            conn.query_row("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = 1", [], |r| r.get(0)).unwrap();
         assert_eq!(rows, MIGRATIONS.len() as i64);
-        let tables: i64 = conn.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name IN ('users', 'groups', 'group_members')", [], |r| r.get(0)).unwrap();
+        let tables: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('users', 'groups', 'group_members')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
         assert_eq!(tables, 3);
     }
 
@@ -170,11 +189,21 @@ mod tests {
             conn.execute(
                 "INSERT INTO users (rowid, id, source_id, user_name_key, display_name, display_name_key, active, doc,
                    created, last_modified, version) VALUES (?, ?, ?, ?, ?, ?, 1, ?, 't', 't', 1)",
-                params![rowid, id, source, name.to_lowercase(), display, display.map(str::to_lowercase), doc.to_string()],
+                params![
+                    rowid,
+                    id,
+                    source,
+                    name.to_lowercase(),
+                    display,
+                    display.map(str::to_lowercase),
+                    doc.to_string()
+                ],
             )
             .unwrap();
         }
-        for (rowid, id, name) in [(1, "g-composed", "\u{00C4}rzte"), (2, "g-decomposed", "A\u{0308}RZTE"), (3, "g-sales", "Sales")] {
+        for (rowid, id, name) in
+            [(1, "g-composed", "\u{00C4}rzte"), (2, "g-decomposed", "A\u{0308}RZTE"), (3, "g-sales", "Sales")]
+        {
             conn.execute(
                 "INSERT INTO groups (rowid, id, source_id, display_name, display_name_key, doc, created, last_modified,
                    version) VALUES (?, ?, 1, ?, ?, ?, 't', 't', 1)",
@@ -215,14 +244,18 @@ mod tests {
         assert_eq!(key_of(&conn, "groups", "g-decomposed"), keys::clash_key(&arzte, "g-decomposed"));
         assert_eq!(key_of(&conn, "groups", "g-sales"), "sales");
         // Nothing dropped, and the documents are as they were sent.
-        let (users, groups): (i64, i64) =
-            conn.query_row("SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM groups)", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        let (users, groups): (i64, i64) = conn
+            .query_row("SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM groups)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
         assert_eq!((users, groups), (6, 3));
         let doc: String = conn.query_row("SELECT doc FROM users WHERE id = 'u-decomposed'", [], |r| r.get(0)).unwrap();
         assert!(doc.contains("A\u{0308}nne@contoso.com"), "{doc}");
 
         // Recorded in the ledger: a second open does not rebuild (a key changed by hand stays).
-        let recorded: i64 = conn.query_row("SELECT COUNT(*) FROM _sqlx_migrations WHERE version = 3", [], |r| r.get(0)).unwrap();
+        let recorded: i64 =
+            conn.query_row("SELECT COUNT(*) FROM _sqlx_migrations WHERE version = 3", [], |r| r.get(0)).unwrap();
         assert_eq!(recorded, 1);
         conn.execute("UPDATE users SET user_name_key = 'marker' WHERE id = 'u-ascii'", []).unwrap();
         run(&mut conn).unwrap();
@@ -243,9 +276,13 @@ mod tests {
         ];
         assert!(run_through(&mut conn, &failing).is_err());
         assert_eq!(key_of(&conn, "users", "u-decomposed"), "a\u{0308}nne@contoso.com");
-        let recorded: i64 = conn.query_row("SELECT COUNT(*) FROM _sqlx_migrations WHERE version = 3", [], |r| r.get(0)).unwrap();
+        let recorded: i64 =
+            conn.query_row("SELECT COUNT(*) FROM _sqlx_migrations WHERE version = 3", [], |r| r.get(0)).unwrap();
         assert_eq!(recorded, 0);
         run(&mut conn).unwrap();
-        assert_eq!(key_of(&conn, "users", "u-decomposed").split('\0').next(), Some(key_of(&conn, "users", "u-composed").as_str()));
+        assert_eq!(
+            key_of(&conn, "users", "u-decomposed").split('\0').next(),
+            Some(key_of(&conn, "users", "u-composed").as_str())
+        );
     }
 }

@@ -108,7 +108,6 @@ impl StoreError {
             _ => None,
         }
     }
-
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

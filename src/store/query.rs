@@ -122,7 +122,11 @@ fn plan(kind: ResourceKind, source_id: i64, filter: &Filter) -> Option<Plan> {
         Filter::Compare { path, op: CompareOp::Eq, value } => plan_compare(kind, source_id, path, value),
         Filter::ValuePath { path, filter: inner } => {
             // `emails[type eq "work" and value eq "x"]`: the `value eq` part is indexed.
-            let with_sub = |sub: &AttrPath| AttrPath { uri: path.uri.clone(), name: path.name.clone(), sub: Some(sub.name.clone()) };
+            let with_sub = |sub: &AttrPath| AttrPath {
+                uri: path.uri.clone(),
+                name: path.name.clone(),
+                sub: Some(sub.name.clone()),
+            };
             match inner.as_ref() {
                 Filter::Compare { path: sub, op: CompareOp::Eq, value } if sub.uri.is_none() && sub.sub.is_none() => {
                     plan_compare(kind, source_id, &with_sub(sub), value)
@@ -236,7 +240,9 @@ impl Store {
             page_params.push(Param::Int(offset as i64));
             let page = |conn: &Connection| -> Result<Vec<StoredResource<String>>> {
                 let mut stmt = conn.prepare_cached(&page_sql)?;
-                let rows = stmt.query_map(params_from_iter(&page_params), resource_from_row)?.collect::<rusqlite::Result<_>>()?;
+                let rows = stmt
+                    .query_map(params_from_iter(&page_params), resource_from_row)?
+                    .collect::<rusqlite::Result<_>>()?;
                 Ok(rows)
             };
             // The count walks only the index entries that match, and a page is at most 1,000
@@ -251,7 +257,8 @@ impl Store {
             }
             return self.snapshot(|conn| {
                 let count_sql = format!("SELECT COUNT(*) FROM {table} WHERE {where_clause}");
-                let total: i64 = conn.prepare_cached(&count_sql)?.query_row(params_from_iter(&all_params), |r| r.get(0))?;
+                let total: i64 =
+                    conn.prepare_cached(&count_sql)?.query_row(params_from_iter(&all_params), |r| r.get(0))?;
                 Ok(Page { total: total as usize, resources: page(conn)? })
             });
         }
@@ -276,7 +283,8 @@ impl Store {
             Ok(hits)
         })?;
         if query.sort_by.is_some() {
-            let mut keyed: Vec<(Option<String>, StoredResource)> = hits.into_iter().map(|r| (sort_key(&r), r)).collect();
+            let mut keyed: Vec<(Option<String>, StoredResource)> =
+                hits.into_iter().map(|r| (sort_key(&r), r)).collect();
             // Resources without the attribute sort last either way (RFC 7644 §3.4.2.3).
             keyed.sort_by(|(a, _), (b, _)| match (a, b) {
                 (Some(a), Some(b)) if query.sort_order == SortOrder::Descending => b.cmp(a),
@@ -288,7 +296,12 @@ impl Store {
             hits = keyed.into_iter().map(|(_, r)| r).collect();
         }
         let total = hits.len();
-        let resources = hits.into_iter().skip(query.start_index.saturating_sub(1)).take(query.count).map(StoredResource::to_text).collect();
+        let resources = hits
+            .into_iter()
+            .skip(query.start_index.saturating_sub(1))
+            .take(query.count)
+            .map(StoredResource::to_text)
+            .collect();
         Ok(Page { total, resources })
     }
 }
@@ -301,7 +314,8 @@ mod tests {
     /// The plan SQLite chooses for the page query of `filter`.
     fn query_plan(store: &Store, kind: ResourceKind, filter: &str) -> (bool, String) {
         let plan = plan(kind, 1, &parse_filter(filter).unwrap()).expect("indexable");
-        let sql = format!("EXPLAIN QUERY PLAN SELECT rowid FROM {} WHERE source_id = ? AND ({})", table(kind), plan.sql);
+        let sql =
+            format!("EXPLAIN QUERY PLAN SELECT rowid FROM {} WHERE source_id = ? AND ({})", table(kind), plan.sql);
         let mut params = vec![Param::Int(1)];
         params.extend(plan.params);
         let detail = store

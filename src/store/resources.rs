@@ -23,15 +23,30 @@ pub struct StoredResource<Doc = Value> {
 impl StoredResource<String> {
     /// The same resource with its document parsed.
     pub fn parse(self) -> Result<StoredResource> {
-        let doc = serde_json::from_str(&self.doc).map_err(|e| StoreError::Corrupt(format!("the stored document of {} is not JSON: {e}", self.id)))?;
-        Ok(StoredResource { rowid: self.rowid, id: self.id, doc, created: self.created, last_modified: self.last_modified, version: self.version })
+        let doc = serde_json::from_str(&self.doc)
+            .map_err(|e| StoreError::Corrupt(format!("the stored document of {} is not JSON: {e}", self.id)))?;
+        Ok(StoredResource {
+            rowid: self.rowid,
+            id: self.id,
+            doc,
+            created: self.created,
+            last_modified: self.last_modified,
+            version: self.version,
+        })
     }
 }
 
 impl StoredResource {
     /// The same resource with its document as JSON text.
     pub fn to_text(self) -> StoredResource<String> {
-        StoredResource { doc: self.doc.to_string(), rowid: self.rowid, id: self.id, created: self.created, last_modified: self.last_modified, version: self.version }
+        StoredResource {
+            doc: self.doc.to_string(),
+            rowid: self.rowid,
+            id: self.id,
+            created: self.created,
+            last_modified: self.last_modified,
+            version: self.version,
+        }
     }
 }
 
@@ -63,15 +78,24 @@ pub(super) fn table(kind: ResourceKind) -> &'static str {
 /// [`StoredResource::parse`], or answer with it as it is).
 pub fn get(conn: &Connection, kind: ResourceKind, source_id: i64, id: &str) -> Result<Option<StoredResource<String>>> {
     let sql = match kind {
-        ResourceKind::User => "SELECT rowid, id, doc, created, last_modified, version FROM users WHERE source_id = ? AND id = ?",
-        ResourceKind::Group => "SELECT rowid, id, doc, created, last_modified, version FROM groups WHERE source_id = ? AND id = ?",
+        ResourceKind::User => {
+            "SELECT rowid, id, doc, created, last_modified, version FROM users WHERE source_id = ? AND id = ?"
+        }
+        ResourceKind::Group => {
+            "SELECT rowid, id, doc, created, last_modified, version FROM groups WHERE source_id = ? AND id = ?"
+        }
     };
     Ok(conn.prepare_cached(sql)?.query_row(params![source_id, id], resource_from_row).optional()?)
 }
 
 /// Delete a user or group that [`get`] found, with its memberships in groups (a group's own
 /// memberships go with it by foreign key), keeping those groups' counts and versions right.
-pub fn delete<Doc>(conn: &Connection, kind: ResourceKind, source_id: i64, resource: &StoredResource<Doc>) -> Result<()> {
+pub fn delete<Doc>(
+    conn: &Connection,
+    kind: ResourceKind,
+    source_id: i64,
+    resource: &StoredResource<Doc>,
+) -> Result<()> {
     remove_member_everywhere(conn, source_id, &resource.id)?;
     let sql = match kind {
         ResourceKind::User => "DELETE FROM users WHERE rowid = ?",

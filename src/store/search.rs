@@ -33,7 +33,9 @@ impl Store {
                 "SELECT {RESOURCE_COLUMNS} FROM {table}
                  WHERE source_id = ?1 AND {filter} ORDER BY rowid LIMIT ?3 OFFSET ?4"
             ))?;
-            let resources = stmt.query_map(params![source_id, needle, limit, offset], resource_from_row)?.collect::<rusqlite::Result<_>>()?;
+            let resources = stmt
+                .query_map(params![source_id, needle, limit, offset], resource_from_row)?
+                .collect::<rusqlite::Result<_>>()?;
             Ok(Page { total: total as usize, resources })
         })
     }

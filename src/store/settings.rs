@@ -6,7 +6,12 @@ use super::{Result, Store};
 
 impl Store {
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        self.read(|conn| Ok(conn.prepare_cached("SELECT value FROM settings WHERE key = ?")?.query_row([key], |r| r.get(0)).optional()?))
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT value FROM settings WHERE key = ?")?
+                .query_row([key], |r| r.get(0))
+                .optional()?)
+        })
     }
 
     /// Set (`Some`) or clear (`None`) a setting.

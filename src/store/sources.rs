@@ -77,7 +77,8 @@ impl Store {
 
     pub fn list_sources(&self) -> Result<Vec<SourceRow>> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM sources ORDER BY name COLLATE NOCASE, slug"))?;
+            let mut stmt =
+                conn.prepare_cached(&format!("SELECT {COLUMNS} FROM sources ORDER BY name COLLATE NOCASE, slug"))?;
             let rows = stmt.query_map([], source_from_row)?.collect::<rusqlite::Result<_>>()?;
             Ok(rows)
         })
@@ -91,14 +92,28 @@ impl Store {
                     "INSERT INTO sources (uid, name, slug, enabled, token_hash, token_prefix, created, updated)
                      VALUES (?, ?, ?, 1, ?, ?, ?, ?)",
                 )?
-                .execute(params![source.uid, source.name, source.slug, source.token_hash.as_slice(), source.token_prefix, ts, ts])?;
+                .execute(params![
+                    source.uid,
+                    source.name,
+                    source.slug,
+                    source.token_hash.as_slice(),
+                    source.token_prefix,
+                    ts,
+                    ts
+                ])?;
                 source_by_slug(conn, &source.slug)?.ok_or(StoreError::CommitFailed)
             })
             .await
     }
 
     pub async fn set_source_enabled(&self, slug: &str, enabled: bool) -> Result<bool> {
-        change_source(self, slug, "UPDATE sources SET enabled = ?, updated = ? WHERE slug = ?", vec![enabled.into(), now().into()]).await
+        change_source(
+            self,
+            slug,
+            "UPDATE sources SET enabled = ?, updated = ? WHERE slug = ?",
+            vec![enabled.into(), now().into()],
+        )
+        .await
     }
 
     /// Replace the token hash; with `previous_expires`, the old hash stays valid until then.

@@ -56,14 +56,23 @@ pub fn insert_users(conn: &Connection, rows: &[(i64, &str, &Value)]) -> Result<V
     }
     // RETURNING gives no order guarantee: match rows by id.
     let mut stmt = conn.prepare_cached(&sql)?;
-    let returned: HashMap<String, i64> =
-        stmt.query_map(&args[..], |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?)))?.collect::<rusqlite::Result<_>>()?;
+    let returned: HashMap<String, i64> = stmt
+        .query_map(&args[..], |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?)))?
+        .collect::<rusqlite::Result<_>>()?;
     let mut emails = Vec::new();
     let mut stored = Vec::with_capacity(rows.len());
     for ((source_id, id, doc), c) in rows.iter().zip(&cols) {
-        let rowid = *returned.get(*id).ok_or_else(|| StoreError::Corrupt(format!("insert returned no row for user {id}")))?;
+        let rowid =
+            *returned.get(*id).ok_or_else(|| StoreError::Corrupt(format!("insert returned no row for user {id}")))?;
         emails.extend(c.email_keys.iter().map(|k| serde_json::json!([rowid, source_id, k])));
-        stored.push(StoredResource { rowid, id: id.to_string(), doc: (*doc).clone(), created: ts.clone(), last_modified: ts.clone(), version: 1 });
+        stored.push(StoredResource {
+            rowid,
+            id: id.to_string(),
+            doc: (*doc).clone(),
+            created: ts.clone(),
+            last_modified: ts.clone(),
+            version: 1,
+        });
     }
     if !emails.is_empty() {
         conn.prepare_cached(
@@ -79,8 +88,10 @@ fn insert_emails(conn: &Connection, rowid: i64, source_id: i64, keys: &[String])
     if keys.is_empty() {
         return Ok(());
     }
-    conn.prepare_cached("INSERT OR IGNORE INTO user_emails (user_rowid, source_id, value_key) SELECT ?, ?, value FROM json_each(?)")?
-        .execute(params![rowid, source_id, serde_json::to_string(keys).expect("strings serialise")])?;
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO user_emails (user_rowid, source_id, value_key) SELECT ?, ?, value FROM json_each(?)",
+    )?
+    .execute(params![rowid, source_id, serde_json::to_string(keys).expect("strings serialise")])?;
     Ok(())
 }
 

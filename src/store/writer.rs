@@ -167,7 +167,11 @@ fn run_single(conn: &Connection, job: SingleJob) -> Result<Completion, StoreErro
     Ok(completion)
 }
 
-fn insert_new_users(conn: &Connection, mut group: Vec<NewUser>, completions: &mut Vec<Completion>) -> Result<(), StoreError> {
+fn insert_new_users(
+    conn: &Connection,
+    mut group: Vec<NewUser>,
+    completions: &mut Vec<Completion>,
+) -> Result<(), StoreError> {
     while !group.is_empty() {
         let chunk: Vec<NewUser> = group.drain(..group.len().min(USERS_PER_INSERT)).collect();
         exec(conn, "SAVEPOINT write")?;

@@ -35,7 +35,11 @@ pub fn cli_env(data_dir: &Path, args: &[&str], set: &[(&str, &str)], remove: &[&
         cmd.env_remove(k);
     }
     let out = cmd.output().expect("run scimdesk");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// The token line printed by `source create` / `source rotate`.

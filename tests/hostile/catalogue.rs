@@ -34,7 +34,13 @@ pub struct Case {
 
 pub const SCIM: &str = "application/scim+json";
 
-pub fn case(name: impl Into<String>, method: Method, path: impl Into<String>, status: u16, scim_type: Option<&'static str>) -> Case {
+pub fn case(
+    name: impl Into<String>,
+    method: Method,
+    path: impl Into<String>,
+    status: u16,
+    scim_type: Option<&'static str>,
+) -> Case {
     Case {
         name: name.into(),
         method,
@@ -90,7 +96,10 @@ fn patch(ops: Value) -> Value {
 pub fn malformed_bodies() -> Vec<Case> {
     let deep_arrays = "[".repeat(10_000) + &"]".repeat(10_000);
     let deep_objects = "{\"a\":".repeat(10_000) + "1" + &"}".repeat(10_000);
-    let deep_in_user = format!("{{\"userName\":\"deep@contoso.com\",\"name\":{}}}", "{\"a\":".repeat(10_000) + "1" + &"}".repeat(10_000));
+    let deep_in_user = format!(
+        "{{\"userName\":\"deep@contoso.com\",\"name\":{}}}",
+        "{\"a\":".repeat(10_000) + "1" + &"}".repeat(10_000)
+    );
     let raw: Vec<(&str, Vec<u8>)> = vec![
         ("empty body", b"".to_vec()),
         ("only whitespace", b"  \n\t ".to_vec()),
@@ -128,18 +137,29 @@ pub fn malformed_bodies() -> Vec<Case> {
         .into_iter()
         .map(|(name, body)| case(format!("POST /Users: {name}"), Method::POST, "/Users", 400, SYNTAX).bytes(body))
         .collect();
-    cases.push(case("POST /Groups: truncated", Method::POST, "/Groups", 400, SYNTAX).bytes("{\"displayName\": \"Trunc"));
+    cases
+        .push(case("POST /Groups: truncated", Method::POST, "/Groups", 400, SYNTAX).bytes("{\"displayName\": \"Trunc"));
     cases.push(case("PUT /Users/{id}: truncated", Method::PUT, "/Users/{user}", 400, SYNTAX).bytes("{\"userName\":"));
     cases.push(case("PUT /Groups/{id}: a JSON array", Method::PUT, "/Groups/{group}", 400, SYNTAX).bytes("[]"));
-    cases.push(case("PATCH /Users/{id}: truncated", Method::PATCH, "/Users/{user}", 400, SYNTAX).bytes("{\"schemas\": [\"urn:"));
-    cases.push(case("PATCH /Groups/{id}: invalid UTF-8", Method::PATCH, "/Groups/{group}", 400, SYNTAX).bytes(b"{\"schemas\": \"\xff\"}".to_vec()));
-    cases.push(case("PATCH /Groups/{id}: nested 10,000 deep", Method::PATCH, "/Groups/{group}", 400, SYNTAX).bytes("[".repeat(10_000)));
+    cases.push(
+        case("PATCH /Users/{id}: truncated", Method::PATCH, "/Users/{user}", 400, SYNTAX)
+            .bytes("{\"schemas\": [\"urn:"),
+    );
+    cases.push(
+        case("PATCH /Groups/{id}: invalid UTF-8", Method::PATCH, "/Groups/{group}", 400, SYNTAX)
+            .bytes(b"{\"schemas\": \"\xff\"}".to_vec()),
+    );
+    cases.push(
+        case("PATCH /Groups/{id}: nested 10,000 deep", Method::PATCH, "/Groups/{group}", 400, SYNTAX)
+            .bytes("[".repeat(10_000)),
+    );
     cases
 }
 
 /// Well-formed JSON whose attributes have the wrong type or shape: 400 invalidValue.
 pub fn wrong_types() -> Vec<Case> {
-    let post = |name: &str, body: Value| case(format!("POST /Users: {name}"), Method::POST, "/Users", 400, VALUE).json(body);
+    let post =
+        |name: &str, body: Value| case(format!("POST /Users: {name}"), Method::POST, "/Users", 400, VALUE).json(body);
     let many_emails: Vec<Value> = (0..10_001).map(|i| json!({"value": format!("e{i}@x.io")})).collect();
     let many_roles: Vec<Value> = (0..10_001).map(|i| json!({"value": i.to_string()})).collect();
     let mut cases = vec![
@@ -158,7 +178,10 @@ pub fn wrong_types() -> Vec<Case> {
         post("emails is a string", user_with("emails", json!("a@contoso.com"))),
         post("emails is an array of strings", user_with("emails", json!(["a@contoso.com"]))),
         post("emails value is a boolean", user_with("emails", json!([{"value": true}]))),
-        post("emails primary is \"sometimes\"", user_with("emails", json!([{"value": "a@b.c", "primary": "sometimes"}]))),
+        post(
+            "emails primary is \"sometimes\"",
+            user_with("emails", json!([{"value": "a@b.c", "primary": "sometimes"}])),
+        ),
         post("name is a string", user_with("name", json!("Alice Smith"))),
         post("name.givenName is an array", user_with("name", json!({"givenName": ["Alice"]}))),
         post("displayName is an object", user_with("displayName", json!({"text": "x"}))),
@@ -172,7 +195,8 @@ pub fn wrong_types() -> Vec<Case> {
         post("10,001 emails", user_with("emails", Value::Array(many_emails))),
         post("10,001 roles", user_with("roles", Value::Array(many_roles))),
     ];
-    let group = |name: &str, body: Value| case(format!("POST /Groups: {name}"), Method::POST, "/Groups", 400, VALUE).json(body);
+    let group =
+        |name: &str, body: Value| case(format!("POST /Groups: {name}"), Method::POST, "/Groups", 400, VALUE).json(body);
     cases.extend([
         group("members is an object with no value", json!({"displayName": "G1", "members": {"display": "x"}})),
         group("members is a string", json!({"displayName": "G2", "members": "{user}"})),
@@ -185,7 +209,10 @@ pub fn wrong_types() -> Vec<Case> {
         group("displayName is a number", json!({"displayName": 7})),
         group("displayName is an array", json!({"displayName": ["Sales"]})),
     ]);
-    cases.push(case("PUT /Users/{id}: userName is a number", Method::PUT, "/Users/{user}", 400, VALUE).json(user_with("userName", json!(1))));
+    cases.push(
+        case("PUT /Users/{id}: userName is a number", Method::PUT, "/Users/{user}", 400, VALUE)
+            .json(user_with("userName", json!(1))),
+    );
     cases.push(
         case("PUT /Groups/{id}: members is an object with no value", Method::PUT, "/Groups/{group}", 400, VALUE)
             .json(json!({"displayName": "Victims", "members": {"type": "User"}})),
@@ -201,54 +228,166 @@ pub fn bad_patches() -> Vec<Case> {
     let g = |name: &str, body: Value, status: u16, t: Option<&'static str>| {
         case(format!("PATCH /Groups/{{id}}: {name}"), Method::PATCH, "/Groups/{group}", status, t).json(body)
     };
-    let ops_1001: Vec<Value> = (0..1001).map(|i| json!({"op": "replace", "path": "title", "value": i.to_string()})).collect();
+    let ops_1001: Vec<Value> =
+        (0..1001).map(|i| json!({"op": "replace", "path": "title", "value": i.to_string()})).collect();
     let nested_path = "emails[".repeat(100) + &"]".repeat(100);
     vec![
         u("no schemas", json!({"Operations": [{"op": "replace", "path": "title", "value": "x"}]}), 400, SYNTAX),
-        u("schemas of a User", json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "Operations": []}), 400, VALUE),
+        u(
+            "schemas of a User",
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "Operations": []}),
+            400,
+            VALUE,
+        ),
         u("Operations is an object", json!({"schemas": [PATCH_OP], "Operations": {"op": "add"}}), 400, SYNTAX),
         u("Operations is empty", patch(json!([])), 400, VALUE),
         u("1,001 operations", patch(Value::Array(ops_1001)), 400, VALUE),
         u("an operation that is a string", patch(json!(["replace title"])), 400, SYNTAX),
-        u("unknown op \"frobnicate\"", patch(json!([{"op": "frobnicate", "path": "title", "value": "x"}])), 400, SYNTAX),
+        u(
+            "unknown op \"frobnicate\"",
+            patch(json!([{"op": "frobnicate", "path": "title", "value": "x"}])),
+            400,
+            SYNTAX,
+        ),
         u("unknown op \"move\"", patch(json!([{"op": "move", "from": "title", "path": "nickName"}])), 400, SYNTAX),
         u("op is a number", patch(json!([{"op": 1, "path": "title", "value": "x"}])), 400, SYNTAX),
         u("op is missing", patch(json!([{"path": "title", "value": "x"}])), 400, SYNTAX),
         u("path is a number", patch(json!([{"op": "replace", "path": 5, "value": "x"}])), 400, PATH),
-        u("path with an unclosed filter", patch(json!([{"op": "replace", "path": "emails[type eq \"work\"", "value": "x"}])), 400, PATH),
-        u("path with a filter missing its value", patch(json!([{"op": "replace", "path": "emails[type eq].value", "value": "x"}])), 400, PATH),
+        u(
+            "path with an unclosed filter",
+            patch(json!([{"op": "replace", "path": "emails[type eq \"work\"", "value": "x"}])),
+            400,
+            PATH,
+        ),
+        u(
+            "path with a filter missing its value",
+            patch(json!([{"op": "replace", "path": "emails[type eq].value", "value": "x"}])),
+            400,
+            PATH,
+        ),
         u("path of 5,000 bytes", patch(json!([{"op": "replace", "path": "a".repeat(5000), "value": "x"}])), 400, PATH),
         u("path nested 100 deep", patch(json!([{"op": "replace", "path": nested_path, "value": "x"}])), 400, PATH),
         u("path with SQL", patch(json!([{"op": "replace", "path": "title' OR 1=1 --", "value": "x"}])), 400, PATH),
-        u("path with a control character", patch(json!([{"op": "replace", "path": "ti\u{1}tle", "value": "x"}])), 400, PATH),
-        u("value filter on single-valued userName", patch(json!([{"op": "replace", "path": "userName[value eq \"x\"]", "value": "y"}])), 400, PATH),
-        u("value filter on single-valued active", patch(json!([{"op": "replace", "path": "active[value eq true]", "value": false}])), 400, PATH),
-        u("value filter on complex single-valued name", patch(json!([{"op": "replace", "path": "name[givenName eq \"Vic\"].familyName", "value": "y"}])), 400, PATH),
+        u(
+            "path with a control character",
+            patch(json!([{"op": "replace", "path": "ti\u{1}tle", "value": "x"}])),
+            400,
+            PATH,
+        ),
+        u(
+            "value filter on single-valued userName",
+            patch(json!([{"op": "replace", "path": "userName[value eq \"x\"]", "value": "y"}])),
+            400,
+            PATH,
+        ),
+        u(
+            "value filter on single-valued active",
+            patch(json!([{"op": "replace", "path": "active[value eq true]", "value": false}])),
+            400,
+            PATH,
+        ),
+        u(
+            "value filter on complex single-valued name",
+            patch(json!([{"op": "replace", "path": "name[givenName eq \"Vic\"].familyName", "value": "y"}])),
+            400,
+            PATH,
+        ),
         u("remove without a path", patch(json!([{"op": "remove"}])), 400, Some("noTarget")),
-        u("replace userName with a number", patch(json!([{"op": "replace", "path": "userName", "value": 42}])), 400, VALUE),
-        u("replace active with \"maybe\"", patch(json!([{"op": "replace", "path": "active", "value": "maybe"}])), 400, VALUE),
-        u("replace emails with a string", patch(json!([{"op": "replace", "path": "emails", "value": "a@b.c"}])), 400, VALUE),
+        u(
+            "replace userName with a number",
+            patch(json!([{"op": "replace", "path": "userName", "value": 42}])),
+            400,
+            VALUE,
+        ),
+        u(
+            "replace active with \"maybe\"",
+            patch(json!([{"op": "replace", "path": "active", "value": "maybe"}])),
+            400,
+            VALUE,
+        ),
+        u(
+            "replace emails with a string",
+            patch(json!([{"op": "replace", "path": "emails", "value": "a@b.c"}])),
+            400,
+            VALUE,
+        ),
         u("remove the required userName", patch(json!([{"op": "remove", "path": "userName"}])), 400, VALUE),
-        u("a valid op, then an unknown op", patch(json!([{"op": "replace", "path": "title", "value": "HALF"}, {"op": "explode"}])), 400, SYNTAX),
-        u("a valid op, then a bad value", patch(json!([{"op": "replace", "path": "displayName", "value": "HALF"}, {"op": "replace", "path": "active", "value": "maybe"}])), 400, VALUE),
+        u(
+            "a valid op, then an unknown op",
+            patch(json!([{"op": "replace", "path": "title", "value": "HALF"}, {"op": "explode"}])),
+            400,
+            SYNTAX,
+        ),
+        u(
+            "a valid op, then a bad value",
+            patch(
+                json!([{"op": "replace", "path": "displayName", "value": "HALF"}, {"op": "replace", "path": "active", "value": "maybe"}]),
+            ),
+            400,
+            VALUE,
+        ),
         u("pathless add of a userName array", patch(json!([{"op": "add", "value": {"userName": ["x"]}}])), 400, VALUE),
-        g("add members as an object with no value", patch(json!([{"op": "Add", "path": "members", "value": {"display": "x"}}])), 400, VALUE),
-        g("add members as a string naming nobody", patch(json!([{"op": "Add", "path": "members", "value": "ghost"}])), 400, VALUE),
+        g(
+            "add members as an object with no value",
+            patch(json!([{"op": "Add", "path": "members", "value": {"display": "x"}}])),
+            400,
+            VALUE,
+        ),
+        g(
+            "add members as a string naming nobody",
+            patch(json!([{"op": "Add", "path": "members", "value": "ghost"}])),
+            400,
+            VALUE,
+        ),
         g("add members as a number", patch(json!([{"op": "Add", "path": "members", "value": 17}])), 400, VALUE),
-        g("add a member that does not exist", patch(json!([{"op": "Add", "path": "members", "value": [{"value": "ghost"}]}])), 400, VALUE),
-        g("add the group to itself", patch(json!([{"op": "Add", "path": "members", "value": [{"value": "{group}"}]}])), 400, VALUE),
-        g("remove members with a broken filter", patch(json!([{"op": "Remove", "path": "members[value eq ]"}])), 400, PATH),
-        g("replace on a filtered members path", patch(json!([{"op": "Replace", "path": "members[value eq \"{user}\"]", "value": [{"value": "{user}"}]}])), 400, PATH),
-        g("a members sub-attribute path", patch(json!([{"op": "Replace", "path": "members.display", "value": "x"}])), 400, PATH),
-        g("rename to a number, after removing everyone", patch(json!([{"op": "Remove", "path": "members"}, {"op": "Replace", "path": "displayName", "value": 9}])), 400, VALUE),
+        g(
+            "add a member that does not exist",
+            patch(json!([{"op": "Add", "path": "members", "value": [{"value": "ghost"}]}])),
+            400,
+            VALUE,
+        ),
+        g(
+            "add the group to itself",
+            patch(json!([{"op": "Add", "path": "members", "value": [{"value": "{group}"}]}])),
+            400,
+            VALUE,
+        ),
+        g(
+            "remove members with a broken filter",
+            patch(json!([{"op": "Remove", "path": "members[value eq ]"}])),
+            400,
+            PATH,
+        ),
+        g(
+            "replace on a filtered members path",
+            patch(json!([{"op": "Replace", "path": "members[value eq \"{user}\"]", "value": [{"value": "{user}"}]}])),
+            400,
+            PATH,
+        ),
+        g(
+            "a members sub-attribute path",
+            patch(json!([{"op": "Replace", "path": "members.display", "value": "x"}])),
+            400,
+            PATH,
+        ),
+        g(
+            "rename to a number, after removing everyone",
+            patch(json!([{"op": "Remove", "path": "members"}, {"op": "Replace", "path": "displayName", "value": 9}])),
+            400,
+            VALUE,
+        ),
         g("unknown op", patch(json!([{"op": "merge", "path": "members", "value": []}])), 400, SYNTAX),
     ]
 }
 
 /// Lists with filters and paging parameters that cannot be honoured.
 pub fn bad_queries() -> Vec<Case> {
-    let list = |name: &str, query: String, t: Option<&'static str>| case(format!("GET /Users?{name}"), Method::GET, format!("/Users?{query}"), 400, t);
-    let f = |name: &str, filter: &str| list(&format!("filter {name}"), format!("filter={}", super::common::url_encode(filter)), FILTER);
+    let list = |name: &str, query: String, t: Option<&'static str>| {
+        case(format!("GET /Users?{name}"), Method::GET, format!("/Users?{query}"), 400, t)
+    };
+    let f = |name: &str, filter: &str| {
+        list(&format!("filter {name}"), format!("filter={}", super::common::url_encode(filter)), FILTER)
+    };
     let long = format!("userName eq \"{}\"", "a".repeat(5000));
     let parens = "(".repeat(100) + "userName eq \"a\"" + &")".repeat(100);
     let parens_10k = "(".repeat(10_000) + "userName eq \"a\"" + &")".repeat(10_000);
@@ -276,7 +415,11 @@ pub fn bad_queries() -> Vec<Case> {
         f("with and but no right side", "userName eq \"a\" and"),
     ];
     // 10,000 parentheses are 20 KB: past the length limit as well as the depth limit.
-    cases.push(list("filter nested 10,000 parentheses deep", format!("filter={}", super::common::url_encode(&parens_10k)), FILTER));
+    cases.push(list(
+        "filter nested 10,000 parentheses deep",
+        format!("filter={}", super::common::url_encode(&parens_10k)),
+        FILTER,
+    ));
     for (name, query) in [
         ("startIndex not a number", "startIndex=abc"),
         ("startIndex a fraction", "startIndex=1.5"),

@@ -31,8 +31,13 @@ pub fn hostile_ids() -> Vec<Case> {
         cases.push(case(format!("DELETE /Groups/<{name}>"), Method::DELETE, format!("/Groups/{id}"), status, None));
     }
     let body = json!({"schemas": [super::common::PATCH_OP], "Operations": [{"op": "replace", "path": "displayName", "value": "pwned"}]});
-    cases.push(case("PATCH /Users/<SQL>", Method::PATCH, "/Users/%27%20OR%20%271%27=%271", 404, None).json(body.clone()));
-    cases.push(case("PUT /Users/<traversal>", Method::PUT, "/Users/..%2F..%2Fetc", 404, None).json(json!({"userName": "t@x.io"})));
+    cases.push(
+        case("PATCH /Users/<SQL>", Method::PATCH, "/Users/%27%20OR%20%271%27=%271", 404, None).json(body.clone()),
+    );
+    cases.push(
+        case("PUT /Users/<traversal>", Method::PUT, "/Users/..%2F..%2Fetc", 404, None)
+            .json(json!({"userName": "t@x.io"})),
+    );
     cases.push(case("DELETE /Users/<SQL>", Method::DELETE, "/Users/%27%20OR%201=1%20--", 404, None));
     cases.push(case("PATCH /Groups/<NUL>", Method::PATCH, "/Groups/%00", 404, None).json(body));
     let slugs = [
@@ -46,26 +51,51 @@ pub fn hostile_ids() -> Vec<Case> {
     ];
     for (name, slug) in slugs {
         let status = if slug.contains("%FF") { 400 } else { 404 };
-        cases.push(case(format!("GET {name}"), Method::GET, format!("/source/scim/{slug}/v2/Users"), status, None).root());
+        cases.push(
+            case(format!("GET {name}"), Method::GET, format!("/source/scim/{slug}/v2/Users"), status, None).root(),
+        );
     }
-    cases.push(case("traversal out of the SCIM base", Method::GET, "/source/scim/entra/v2/..%2F..%2F..%2Fetc%2Fpasswd", 404, None).root());
+    cases.push(
+        case(
+            "traversal out of the SCIM base",
+            Method::GET,
+            "/source/scim/entra/v2/..%2F..%2F..%2Fetc%2Fpasswd",
+            404,
+            None,
+        )
+        .root(),
+    );
     cases
 }
 
 /// Bodies that are not JSON by their content type: 415, and nothing read.
 pub fn wrong_content_types() -> Vec<Case> {
     let user = json!({"userName": "typed@contoso.com"}).to_string();
-    let patch = json!({"schemas": [super::common::PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": "x"}]}).to_string();
+    let patch =
+        json!({"schemas": [super::common::PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": "x"}]})
+            .to_string();
     vec![
-        case("POST /Users as text/plain", Method::POST, "/Users", 415, None).bytes(user.clone()).content_type("text/plain"),
+        case("POST /Users as text/plain", Method::POST, "/Users", 415, None)
+            .bytes(user.clone())
+            .content_type("text/plain"),
         case("POST /Users as application/xml", Method::POST, "/Users", 415, None)
             .bytes("<user><userName>x</userName></user>")
             .content_type("application/xml"),
-        case("POST /Users as a form", Method::POST, "/Users", 415, None).bytes("userName=form%40contoso.com").content_type("application/x-www-form-urlencoded"),
-        case("POST /Users as multipart", Method::POST, "/Users", 415, None).bytes(user.clone()).content_type("multipart/form-data; boundary=x"),
-        case("POST /Groups as text/html", Method::POST, "/Groups", 415, None).bytes("{\"displayName\":\"H\"}").content_type("text/html"),
-        case("PUT /Users/{id} as text/plain", Method::PUT, "/Users/{user}", 415, None).bytes(user).content_type("text/plain"),
-        case("PATCH /Users/{id} as text/plain", Method::PATCH, "/Users/{user}", 415, None).bytes(patch.clone()).content_type("text/plain"),
+        case("POST /Users as a form", Method::POST, "/Users", 415, None)
+            .bytes("userName=form%40contoso.com")
+            .content_type("application/x-www-form-urlencoded"),
+        case("POST /Users as multipart", Method::POST, "/Users", 415, None)
+            .bytes(user.clone())
+            .content_type("multipart/form-data; boundary=x"),
+        case("POST /Groups as text/html", Method::POST, "/Groups", 415, None)
+            .bytes("{\"displayName\":\"H\"}")
+            .content_type("text/html"),
+        case("PUT /Users/{id} as text/plain", Method::PUT, "/Users/{user}", 415, None)
+            .bytes(user)
+            .content_type("text/plain"),
+        case("PATCH /Users/{id} as text/plain", Method::PATCH, "/Users/{user}", 415, None)
+            .bytes(patch.clone())
+            .content_type("text/plain"),
         case("PATCH /Groups/{id} as octet-stream", Method::PATCH, "/Groups/{group}", 415, None)
             .bytes(patch)
             .content_type("application/octet-stream"),
@@ -125,14 +155,25 @@ pub fn bad_credentials() -> Vec<Case> {
                 .json(json!({"userName": "noauth@contoso.com"})),
         );
     }
-    cases.push(case("DELETE /Users/{id} with no token", Method::DELETE, "/Users/{user}", 401, None).auth(Auth::Missing));
+    cases
+        .push(case("DELETE /Users/{id} with no token", Method::DELETE, "/Users/{user}", 401, None).auth(Auth::Missing));
     cases
 }
 
 /// Paths outside the SCIM base: the SCIM port serves nothing else.
 pub fn not_scim() -> Vec<Case> {
-    ["/", "/index.html", "/api", "/api/sources", "/source/scim/entra", "/source/scim/entra/v2", "/source/scim/entra/v3/Users", "/.env", "/metrics"]
-        .into_iter()
-        .map(|p| case(format!("GET {p}"), Method::GET, p, 404, None).root())
-        .collect()
+    [
+        "/",
+        "/index.html",
+        "/api",
+        "/api/sources",
+        "/source/scim/entra",
+        "/source/scim/entra/v2",
+        "/source/scim/entra/v3/Users",
+        "/.env",
+        "/metrics",
+    ]
+    .into_iter()
+    .map(|p| case(format!("GET {p}"), Method::GET, p, 404, None).root())
+    .collect()
 }

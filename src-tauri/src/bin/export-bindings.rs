@@ -8,9 +8,7 @@ fn main() -> ExitCode {
     let path = std::env::args_os()
         .nth(1)
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(scimdesk_shell::BINDINGS_PATH)
-        });
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(scimdesk_shell::BINDINGS_PATH));
     match scimdesk_shell::export_bindings(&path) {
         Ok(()) => {
             println!("wrote {}", path.display());

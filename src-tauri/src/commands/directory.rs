@@ -77,6 +77,10 @@ pub async fn source_counters(state: State<'_, AppState>, slug: String) -> Comman
 
 #[tauri::command]
 #[specta::specta]
-pub async fn source_activity(state: State<'_, AppState>, slug: String, limit: i64) -> CommandResult<Vec<ActivityEntry>> {
+pub async fn source_activity(
+    state: State<'_, AppState>,
+    slug: String,
+    limit: i64,
+) -> CommandResult<Vec<ActivityEntry>> {
     Ok(state.engine()?.sources().activity(&slug, limit)?)
 }

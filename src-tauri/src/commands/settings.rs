@@ -52,7 +52,11 @@ pub async fn restart_server(app: AppHandle, state: State<'_, AppState>, bind: St
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_public_url(app: AppHandle, state: State<'_, AppState>, url: Option<String>) -> CommandResult<ServerStatus> {
+pub async fn set_public_url(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    url: Option<String>,
+) -> CommandResult<ServerStatus> {
     state.engine()?.settings().set_public_url(url.as_deref()).await?;
     state.announce(&app).await;
     state.server_status().await

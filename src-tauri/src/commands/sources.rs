@@ -58,13 +58,21 @@ pub fn suggest_slug(name: String) -> String {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn create_source(state: State<'_, AppState>, name: String, slug: Option<String>) -> CommandResult<IssuedTokenView> {
+pub async fn create_source(
+    state: State<'_, AppState>,
+    name: String,
+    slug: Option<String>,
+) -> CommandResult<IssuedTokenView> {
     Ok(state.engine()?.sources().create(&name, slug.as_deref()).await?.into())
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_source_enabled(state: State<'_, AppState>, slug: String, enabled: bool) -> CommandResult<SourceSummary> {
+pub async fn set_source_enabled(
+    state: State<'_, AppState>,
+    slug: String,
+    enabled: bool,
+) -> CommandResult<SourceSummary> {
     Ok(state.engine()?.sources().set_enabled(&slug, enabled).await?)
 }
 
@@ -76,7 +84,11 @@ pub async fn delete_source(state: State<'_, AppState>, slug: String) -> CommandR
 
 #[tauri::command]
 #[specta::specta]
-pub async fn rotate_token(state: State<'_, AppState>, slug: String, overlap_minutes: Option<u64>) -> CommandResult<IssuedTokenView> {
+pub async fn rotate_token(
+    state: State<'_, AppState>,
+    slug: String,
+    overlap_minutes: Option<u64>,
+) -> CommandResult<IssuedTokenView> {
     let overlap = overlap_minutes.map(|m| Duration::from_secs(m * 60));
     Ok(state.engine()?.sources().rotate(&slug, overlap).await?.into())
 }

@@ -107,9 +107,7 @@ mod tests {
     #[test]
     fn ascii_fast_path_agrees_with_the_full_computation() {
         for text in ["Alice@Contoso.COM", "x", "", "A-Z_0-9 {}[]"] {
-            let full: String = super::UnicodeNormalization::nfkc(text.chars())
-                .collect::<String>()
-                .to_lowercase();
+            let full: String = super::UnicodeNormalization::nfkc(text.chars()).collect::<String>().to_lowercase();
             assert_eq!(key(text), full);
         }
     }

@@ -481,11 +481,8 @@ proptest! {
 fn any_patch_path() -> BoxedStrategy<PatchPath> {
     let plain = attr_path(true).prop_map(|attr| PatchPath { attr, filter: None, sub: None });
     // A value filter follows an attribute (never a sub-attribute) and may be followed by one.
-    let filtered = (attr_path(true), logic(attr_exp(false)), proptest::option::of(attr_name())).prop_map(|(attr, f, sub)| PatchPath {
-        attr: AttrPath { sub: None, ..attr },
-        filter: Some(f),
-        sub,
-    });
+    let filtered = (attr_path(true), logic(attr_exp(false)), proptest::option::of(attr_name()))
+        .prop_map(|(attr, f, sub)| PatchPath { attr: AttrPath { sub: None, ..attr }, filter: Some(f), sub });
     prop_oneof![plain, filtered].boxed()
 }
 

@@ -21,12 +21,7 @@ pub(super) fn normalize(kind: ResourceKind, input: Value) -> Result<Value, ScimE
     };
     let listed = listed_schemas(kind, &input)?;
     let listed_by_key = listed.iter().map(|uri| (uri.to_ascii_lowercase(), uri.clone())).collect();
-    let mut doc = Document {
-        kind,
-        listed,
-        listed_by_key,
-        attrs: Map::new(),
-    };
+    let mut doc = Document { kind, listed, listed_by_key, attrs: Map::new() };
     for (key, value) in input {
         doc.place(key, value)?;
     }
@@ -34,17 +29,9 @@ pub(super) fn normalize(kind: ResourceKind, input: Value) -> Result<Value, ScimE
 }
 
 /// The URNs the client's `schemas` lists, known ones in canonical spelling.
-fn listed_schemas(
-    kind: ResourceKind,
-    input: &Map<String, Value>,
-) -> Result<Vec<String>, ScimError> {
-    let invalid =
-        || ScimError::invalid_value("\"schemas\" must be an array of schema URNs (strings)");
-    let items = match input
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("schemas"))
-        .map(|(_, v)| v)
-    {
+fn listed_schemas(kind: ResourceKind, input: &Map<String, Value>) -> Result<Vec<String>, ScimError> {
+    let invalid = || ScimError::invalid_value("\"schemas\" must be an array of schema URNs (strings)");
+    let items = match input.iter().find(|(k, _)| k.eq_ignore_ascii_case("schemas")).map(|(_, v)| v) {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(items)) => items.iter().collect(),
         Some(single) => vec![single],
@@ -143,12 +130,7 @@ impl Document {
                 return set_attribute(object_entry(&mut self.attrs, uri), scope, name, value);
             }
             if let Some(listed) = self.listed_spelling(prefix) {
-                return set_attribute(
-                    object_entry(&mut self.attrs, &listed),
-                    Scope::Unknown,
-                    name,
-                    value,
-                );
+                return set_attribute(object_entry(&mut self.attrs, &listed), Scope::Unknown, name, value);
             }
         }
         set_attribute(&mut self.attrs, Scope::Unknown, &key, value)
@@ -163,12 +145,7 @@ impl Document {
             ResourceKind::User => "userName",
             ResourceKind::Group => "displayName",
         };
-        if self
-            .attrs
-            .get(required)
-            .and_then(Value::as_str)
-            .is_none_or(|s| s.trim().is_empty())
-        {
+        if self.attrs.get(required).and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()) {
             return Err(ScimError::invalid_value(format!(
                 "\"{required}\" is required: every {} needs a non-empty string {required}",
                 self.kind.as_str()
@@ -176,20 +153,16 @@ impl Document {
         }
         if let Some(Value::Object(enterprise)) = self.attrs.get_mut(ENTERPRISE_USER_SCHEMA) {
             // An empty manager id is how clients say "no manager".
-            let no_manager = enterprise.get("manager").is_some_and(|m| {
-                m.get("value")
-                    .and_then(Value::as_str)
-                    .is_none_or(str::is_empty)
-            });
+            let no_manager = enterprise
+                .get("manager")
+                .is_some_and(|m| m.get("value").and_then(Value::as_str).is_none_or(str::is_empty));
             if no_manager {
                 enterprise.remove("manager");
             }
         }
         let core = schema::core_schema(self.kind);
-        let mut extensions: Vec<String> = schema::extension_schemas(self.kind)
-            .iter()
-            .map(|uri| uri.to_string())
-            .collect();
+        let mut extensions: Vec<String> =
+            schema::extension_schemas(self.kind).iter().map(|uri| uri.to_string()).collect();
         let mut known: HashSet<String> = extensions.iter().cloned().collect();
         for uri in &self.listed {
             if uri != core && known.insert(uri.clone()) {
@@ -240,9 +213,7 @@ impl Scope {
 
 /// The object under `key`, created (or replacing a non-object) when needed.
 fn object_entry<'a>(map: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
-    let entry = map
-        .entry(key.to_string())
-        .or_insert_with(|| Value::Object(Map::new()));
+    let entry = map.entry(key.to_string()).or_insert_with(|| Value::Object(Map::new()));
     if !entry.is_object() {
         *entry = Value::Object(Map::new());
     }
@@ -252,12 +223,7 @@ fn object_entry<'a>(map: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<S
 /// Put `key: value` into `target`, whose attributes `scope` describes: a known name in schema
 /// spelling with its value checked and converted, `parent.sub` into the parent's object, an
 /// unknown name as sent. A complex value merges into one already there.
-fn set_attribute(
-    target: &mut Map<String, Value>,
-    scope: Scope,
-    key: &str,
-    value: Value,
-) -> Result<(), ScimError> {
+fn set_attribute(target: &mut Map<String, Value>, scope: Scope, key: &str, value: Value) -> Result<(), ScimError> {
     if let Some((parent, sub)) = key.split_once('.') {
         let Some(def) = scope.find(parent) else {
             return insert_unknown(target, key, value);
@@ -282,11 +248,7 @@ fn set_attribute(
     }
     match scope.find(key) {
         Some(def) => {
-            let value = if def.name == "manager" {
-                manager_from_bare_id(value)
-            } else {
-                value
-            };
+            let value = if def.name == "manager" { manager_from_bare_id(value) } else { value };
             insert_known(target, def, def.name, value)
         }
         None => insert_unknown(target, key, value),
@@ -318,11 +280,7 @@ fn insert_known(
     Ok(())
 }
 
-fn insert_unknown(
-    target: &mut Map<String, Value>,
-    key: &str,
-    value: Value,
-) -> Result<(), ScimError> {
+fn insert_unknown(target: &mut Map<String, Value>, key: &str, value: Value) -> Result<(), ScimError> {
     if let Some(value) = clean_unknown(key, value)? {
         merge(target, key.to_string(), value);
     }
@@ -341,11 +299,7 @@ fn merge(target: &mut Map<String, Value>, key: String, value: Value) {
 
 /// The checked, converted value of attribute `def` (`label` names it in errors), or `None` when
 /// nothing is left of it (null, or a complex value whose sub-attributes were all null).
-fn attribute_value(
-    def: &'static AttributeDef,
-    label: &str,
-    value: Value,
-) -> Result<Option<Value>, ScimError> {
+fn attribute_value(def: &'static AttributeDef, label: &str, value: Value) -> Result<Option<Value>, ScimError> {
     if !def.multi_valued {
         return single_value(def, label, value, false);
     }
@@ -384,9 +338,7 @@ fn single_value(
                     continue;
                 }
                 match def.sub_attribute(&key) {
-                    Some(sub) => {
-                        insert_known(&mut out, sub, &format!("{label}.{}", sub.name), value)?
-                    }
+                    Some(sub) => insert_known(&mut out, sub, &format!("{label}.{}", sub.name), value)?,
                     None => insert_unknown(&mut out, &key, value)?,
                 }
             }
@@ -396,40 +348,22 @@ fn single_value(
             Value::Object(out)
         }
         (AttrType::Complex, _) if in_array => return Err(must_be_objects(label)),
-        (AttrType::Complex, _) => {
-            return Err(ScimError::invalid_value(format!(
-                "\"{label}\" must be an object"
-            )))
-        }
+        (AttrType::Complex, _) => return Err(ScimError::invalid_value(format!("\"{label}\" must be an object"))),
         (AttrType::Boolean, Value::Bool(b)) => Value::Bool(b),
         // Entra tenants without the aadOptscim062020 flag send booleans as "True"/"False".
-        (AttrType::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("true") => {
-            Value::Bool(true)
-        }
-        (AttrType::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("false") => {
-            Value::Bool(false)
-        }
-        (AttrType::Boolean, _) => {
-            return Err(ScimError::invalid_value(format!(
-                "\"{label}\" must be true or false"
-            )))
-        }
+        (AttrType::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("true") => Value::Bool(true),
+        (AttrType::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("false") => Value::Bool(false),
+        (AttrType::Boolean, _) => return Err(ScimError::invalid_value(format!("\"{label}\" must be true or false"))),
         (AttrType::Integer | AttrType::Decimal, Value::Number(n)) => Value::Number(n),
         (AttrType::Integer | AttrType::Decimal, _) => {
-            return Err(ScimError::invalid_value(format!(
-                "\"{label}\" must be a number"
-            )))
+            return Err(ScimError::invalid_value(format!("\"{label}\" must be a number")))
         }
         (_, Value::String(s)) => Value::String(check_length(label, s)?),
         // Lenient: some clients map numeric source attributes (employeeNumber) without quoting them.
         // Not for the attributes that identify a resource (userName, a group's displayName): a
         // number there is a client bug, and "42" would then collide with a real "42".
         (_, Value::Number(n)) if !def.required => Value::String(n.to_string()),
-        (_, _) => {
-            return Err(ScimError::invalid_value(format!(
-                "\"{label}\" must be a string"
-            )))
-        }
+        (_, _) => return Err(ScimError::invalid_value(format!("\"{label}\" must be a string"))),
     };
     Ok(Some(converted))
 }
@@ -477,7 +411,5 @@ fn must_be_objects(label: &str) -> ScimError {
 }
 
 fn too_many(label: &str) -> ScimError {
-    ScimError::invalid_value(format!(
-        "\"{label}\" has more than {MAX_ARRAY_ITEMS} values, the most ScimDesk accepts"
-    ))
+    ScimError::invalid_value(format!("\"{label}\" has more than {MAX_ARRAY_ITEMS} values, the most ScimDesk accepts"))
 }

@@ -6,12 +6,7 @@ use serde_json::{Map, Value};
 use super::super::schema::{self, AttrPath, AttributeDef, Returned};
 use super::super::ResourceKind;
 
-pub(super) fn project(
-    resource: Value,
-    kind: ResourceKind,
-    attributes: &[AttrPath],
-    excluded: &[AttrPath],
-) -> Value {
+pub(super) fn project(resource: Value, kind: ResourceKind, attributes: &[AttrPath], excluded: &[AttrPath]) -> Value {
     let Value::Object(map) = resource else {
         return resource;
     };
@@ -25,16 +20,8 @@ pub(super) fn project(
         let projected = if is_extension_key(&key, &value) {
             project_extension(kind, &key, value, attributes, excluded)
         } else {
-            let in_core =
-                |path: &&AttrPath| is_core(kind, path) && path.name.eq_ignore_ascii_case(&key);
-            let def = schema::lookup(
-                kind,
-                &AttrPath {
-                    uri: None,
-                    name: key.clone(),
-                    sub: None,
-                },
-            );
+            let in_core = |path: &&AttrPath| is_core(kind, path) && path.name.eq_ignore_ascii_case(&key);
+            let def = schema::lookup(kind, &AttrPath { uri: None, name: key.clone(), sub: None });
             let selection = Selection {
                 given: !attributes.is_empty(),
                 requested: attributes.iter().filter(in_core).collect(),
@@ -57,11 +44,7 @@ struct Selection<'a> {
     excluded: Vec<&'a AttrPath>,
 }
 
-fn project_attribute(
-    def: Option<&'static AttributeDef>,
-    value: Value,
-    selection: &Selection,
-) -> Option<Value> {
+fn project_attribute(def: Option<&'static AttributeDef>, value: Value, selection: &Selection) -> Option<Value> {
     match def.map_or(Returned::Default, |def| def.returned) {
         Returned::Never => return None,
         // RFC 7644 §3.4.2.5: excludedAttributes has no effect on these.
@@ -75,30 +58,18 @@ fn project_attribute(
             return None;
         }
         if selection.requested.iter().all(|path| path.sub.is_some()) {
-            let subs: Vec<&str> = selection
-                .requested
-                .iter()
-                .filter_map(|path| path.sub.as_deref())
-                .collect();
-            value = retain_subs(value, |name| {
-                subs.iter().any(|sub| sub.eq_ignore_ascii_case(name))
-            })?;
+            let subs: Vec<&str> = selection.requested.iter().filter_map(|path| path.sub.as_deref()).collect();
+            value = retain_subs(value, |name| subs.iter().any(|sub| sub.eq_ignore_ascii_case(name)))?;
         }
     }
     if selection.excluded.iter().any(|path| path.sub.is_none()) {
         return None;
     }
-    let subs: Vec<&str> = selection
-        .excluded
-        .iter()
-        .filter_map(|path| path.sub.as_deref())
-        .collect();
+    let subs: Vec<&str> = selection.excluded.iter().filter_map(|path| path.sub.as_deref()).collect();
     if subs.is_empty() {
         return Some(value);
     }
-    retain_subs(value, |name| {
-        !subs.iter().any(|sub| sub.eq_ignore_ascii_case(name))
-    })
+    retain_subs(value, |name| !subs.iter().any(|sub| sub.eq_ignore_ascii_case(name)))
 }
 
 /// Keep the sub-attributes `keep` accepts, in a complex value or in each element of a
@@ -138,8 +109,7 @@ fn is_core(kind: ResourceKind, path: &AttrPath) -> bool {
 /// Whether `uri` names the extension stored under `key`.
 fn same_schema(kind: ResourceKind, uri: &str, key: &str) -> bool {
     uri.eq_ignore_ascii_case(key)
-        || schema::canonical_schema_uri(kind, uri)
-            .is_some_and(|c| Some(c) == schema::canonical_schema_uri(kind, key))
+        || schema::canonical_schema_uri(kind, uri).is_some_and(|c| Some(c) == schema::canonical_schema_uri(kind, key))
 }
 
 /// An extension object: a path selects all of it by its URN alone (`uri: None, name: <urn>`,
@@ -169,19 +139,14 @@ fn project_extension(
     let mut out = Map::new();
     for (name, value) in inner {
         let names = |path: &&AttrPath| {
-            path.uri
-                .as_deref()
-                .is_some_and(|uri| same_schema(kind, uri, key))
-                && path.name.eq_ignore_ascii_case(&name)
+            path.uri.as_deref().is_some_and(|uri| same_schema(kind, uri, key)) && path.name.eq_ignore_ascii_case(&name)
         };
         let selection = Selection {
             given: !attributes.is_empty() && !whole_requested,
             requested: attributes.iter().filter(names).collect(),
             excluded: excluded.iter().filter(names).collect(),
         };
-        if let Some(value) =
-            project_attribute(schema::find_attribute(defs, &name), value, &selection)
-        {
+        if let Some(value) = project_attribute(schema::find_attribute(defs, &name), value, &selection) {
             out.insert(name, value);
         }
     }

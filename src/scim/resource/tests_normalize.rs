@@ -15,20 +15,12 @@ fn user(body: Value) -> Value {
 
 fn invalid_value(kind: ResourceKind, body: Value) -> String {
     let err = normalize(kind, body).expect_err("should be refused");
-    assert_eq!(
-        (err.status, err.scim_type),
-        (400, Some(ScimType::InvalidValue)),
-        "{err}"
-    );
+    assert_eq!((err.status, err.scim_type), (400, Some(ScimType::InvalidValue)), "{err}");
     err.detail
 }
 
 fn keys(doc: &Value) -> Vec<&str> {
-    doc.as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect()
+    doc.as_object().unwrap().keys().map(String::as_str).collect()
 }
 
 #[test]
@@ -103,11 +95,7 @@ fn a_body_that_is_not_an_object_is_invalid_syntax() {
     for body in [json!([]), json!("userName"), json!(null)] {
         let err = normalize(ResourceKind::User, body).unwrap_err();
         assert_eq!(err.scim_type, Some(ScimType::InvalidSyntax));
-        assert!(
-            err.detail.contains("must be a JSON object"),
-            "{}",
-            err.detail
-        );
+        assert!(err.detail.contains("must be a JSON object"), "{}", err.detail);
     }
 }
 
@@ -126,20 +114,17 @@ fn read_only_and_write_only_attributes_are_dropped() {
 
 #[test]
 fn group_members_are_left_to_member_ids_and_display_name_is_required() {
-    let doc = normalize(ResourceKind::Group, json!({
-        "schemas": [GROUP], "displayName": "Sales", "members": [{ "value": "u1" }], "externalId": "g-1"
-    }))
+    let doc = normalize(
+        ResourceKind::Group,
+        json!({
+            "schemas": [GROUP], "displayName": "Sales", "members": [{ "value": "u1" }], "externalId": "g-1"
+        }),
+    )
     .unwrap();
-    assert_eq!(
-        doc,
-        json!({ "schemas": [GROUP], "displayName": "Sales", "externalId": "g-1" })
-    );
-    for body in [
-        json!({}),
-        json!({ "displayName": "" }),
-        json!({ "displayName": "  " }),
-        json!({ "displayName": null }),
-    ] {
+    assert_eq!(doc, json!({ "schemas": [GROUP], "displayName": "Sales", "externalId": "g-1" }));
+    for body in
+        [json!({}), json!({ "displayName": "" }), json!({ "displayName": "  " }), json!({ "displayName": null })]
+    {
         assert!(invalid_value(ResourceKind::Group, body).contains("\"displayName\""));
     }
 }
@@ -175,61 +160,33 @@ fn attribute_names_take_schema_spelling_and_unknown_ones_stay_as_sent() {
 
 #[test]
 fn boolean_attributes_refuse_strings_other_than_true_and_false() {
-    let detail = invalid_value(
-        ResourceKind::User,
-        json!({ "userName": "a", "active": "yes" }),
-    );
+    let detail = invalid_value(ResourceKind::User, json!({ "userName": "a", "active": "yes" }));
     assert_eq!(detail, "\"active\" must be true or false");
-    let detail = invalid_value(
-        ResourceKind::User,
-        json!({ "userName": "a", "emails": [{ "value": "a@x", "primary": 1 }] }),
-    );
+    let detail =
+        invalid_value(ResourceKind::User, json!({ "userName": "a", "emails": [{ "value": "a@x", "primary": 1 }] }));
     assert_eq!(detail, "\"emails.primary\" must be true or false");
-    assert_eq!(
-        user(json!({ "userName": "a", "active": "false" }))["active"],
-        false
-    );
+    assert_eq!(user(json!({ "userName": "a", "active": "false" }))["active"], false);
 }
 
 #[test]
 fn multi_valued_attributes_accept_one_object_and_refuse_scalars() {
     let doc = user(json!({ "userName": "a", "emails": { "value": "a@x", "type": "work" } }));
     assert_eq!(doc["emails"], json!([{ "value": "a@x", "type": "work" }]));
-    let detail = invalid_value(
-        ResourceKind::User,
-        json!({ "userName": "a", "emails": "a@x" }),
-    );
+    let detail = invalid_value(ResourceKind::User, json!({ "userName": "a", "emails": "a@x" }));
     assert_eq!(detail, "\"emails\" must be an array of objects");
-    let detail = invalid_value(
-        ResourceKind::User,
-        json!({ "userName": "a", "emails": ["a@x"] }),
-    );
+    let detail = invalid_value(ResourceKind::User, json!({ "userName": "a", "emails": ["a@x"] }));
     assert_eq!(detail, "\"emails\" must be an array of objects");
-    let detail = invalid_value(
-        ResourceKind::User,
-        json!({ "userName": "a", "name": "Ann Smith" }),
-    );
+    let detail = invalid_value(ResourceKind::User, json!({ "userName": "a", "name": "Ann Smith" }));
     assert_eq!(detail, "\"name\" must be an object");
 }
 
 #[test]
 fn string_attributes_stringify_numbers_and_refuse_other_types() {
-    let doc = user(
-        json!({ "userName": "a", ENTERPRISE_USER_SCHEMA: { "employeeNumber": 1234, "costCenter": 12.5 } }),
-    );
-    assert_eq!(
-        doc[ENTERPRISE_USER_SCHEMA],
-        json!({ "employeeNumber": "1234", "costCenter": "12.5" })
-    );
-    let detail = invalid_value(
-        ResourceKind::User,
-        json!({ "userName": "a", "title": true }),
-    );
+    let doc = user(json!({ "userName": "a", ENTERPRISE_USER_SCHEMA: { "employeeNumber": 1234, "costCenter": 12.5 } }));
+    assert_eq!(doc[ENTERPRISE_USER_SCHEMA], json!({ "employeeNumber": "1234", "costCenter": "12.5" }));
+    let detail = invalid_value(ResourceKind::User, json!({ "userName": "a", "title": true }));
     assert_eq!(detail, "\"title\" must be a string");
-    let detail = invalid_value(
-        ResourceKind::User,
-        json!({ "userName": "a", "name": { "givenName": { "x": 1 } } }),
-    );
+    let detail = invalid_value(ResourceKind::User, json!({ "userName": "a", "name": { "givenName": { "x": 1 } } }));
     assert_eq!(detail, "\"name.givenName\" must be a string");
 }
 
@@ -254,10 +211,7 @@ fn urn_qualified_keys_move_to_their_schema_in_any_case() {
 #[test]
 fn a_core_schema_object_key_spreads_into_the_top_level() {
     let doc = user(json!({ USER_SCHEMA: { "userName": "a", "active": "True" } }));
-    assert_eq!(
-        doc,
-        json!({ "schemas": [USER_SCHEMA], "userName": "a", "active": true })
-    );
+    assert_eq!(doc, json!({ "schemas": [USER_SCHEMA], "userName": "a", "active": true }));
 }
 
 #[test]
@@ -265,46 +219,24 @@ fn dotted_keys_merge_into_their_complex_attribute() {
     let doc = user(
         json!({ "userName": "a", "name": { "familyName": "Smith" }, "name.givenName": "Ann", "NAME.middleName": "B" }),
     );
-    assert_eq!(
-        doc["name"],
-        json!({ "familyName": "Smith", "givenName": "Ann", "middleName": "B" })
-    );
-    let detail = invalid_value(
-        ResourceKind::User,
-        json!({ "userName": "a", "emails.value": "a@x" }),
-    );
+    assert_eq!(doc["name"], json!({ "familyName": "Smith", "givenName": "Ann", "middleName": "B" }));
+    let detail = invalid_value(ResourceKind::User, json!({ "userName": "a", "emails.value": "a@x" }));
     assert!(detail.contains("\"emails.value\""), "{detail}");
     // an unknown parent is just an unknown attribute
-    assert_eq!(
-        user(json!({ "userName": "a", "custom.thing": 1 }))["custom.thing"],
-        1
-    );
+    assert_eq!(user(json!({ "userName": "a", "custom.thing": 1 }))["custom.thing"], 1);
 }
 
 #[test]
 fn manager_bare_id_becomes_an_object_and_empty_means_no_manager() {
     let ent = |manager: Value| json!({ "userName": "a", "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA], ENTERPRISE_USER_SCHEMA: { "manager": manager } });
-    assert_eq!(
-        user(ent(json!("m1")))[ENTERPRISE_USER_SCHEMA],
-        json!({ "manager": { "value": "m1" } })
-    );
-    for empty in [
-        json!(""),
-        json!({ "value": "" }),
-        json!({ "value": null }),
-        json!(null),
-        json!({ "$ref": "../Users/m1" }),
-    ] {
+    assert_eq!(user(ent(json!("m1")))[ENTERPRISE_USER_SCHEMA], json!({ "manager": { "value": "m1" } }));
+    for empty in
+        [json!(""), json!({ "value": "" }), json!({ "value": null }), json!(null), json!({ "$ref": "../Users/m1" })]
+    {
         let doc = user(ent(empty.clone()));
-        assert_eq!(
-            doc,
-            json!({ "schemas": [USER_SCHEMA], "userName": "a" }),
-            "manager {empty}"
-        );
+        assert_eq!(doc, json!({ "schemas": [USER_SCHEMA], "userName": "a" }), "manager {empty}");
     }
-    let doc = user(
-        json!({ "userName": "a", ENTERPRISE_USER_SCHEMA: { "department": "Ops", "manager": "" } }),
-    );
+    let doc = user(json!({ "userName": "a", ENTERPRISE_USER_SCHEMA: { "department": "Ops", "manager": "" } }));
     assert_eq!(doc[ENTERPRISE_USER_SCHEMA], json!({ "department": "Ops" }));
 }
 
@@ -345,50 +277,27 @@ fn nulls_are_dropped_everywhere_and_empty_complex_values_vanish() {
         "userName": "a", "nickName": null, "emails": [null, { "value": null, "type": null }],
         "name": { "givenName": null }, "extra": { "a": null, "b": [null, 1, { "c": null }] }
     }));
-    assert_eq!(
-        doc,
-        json!({ "schemas": [USER_SCHEMA], "userName": "a", "emails": [], "extra": { "b": [1, {}] } })
-    );
+    assert_eq!(doc, json!({ "schemas": [USER_SCHEMA], "userName": "a", "emails": [], "extra": { "b": [1, {}] } }));
 }
 
 #[test]
 fn oversized_strings_and_arrays_are_refused() {
     let long = "x".repeat(MAX_STRING_BYTES + 1);
-    assert!(
-        invalid_value(ResourceKind::User, json!({ "userName": long })).contains("\"userName\"")
-    );
-    assert!(
-        invalid_value(ResourceKind::User, json!({ "userName": "a", "note": long }))
-            .contains("\"note\"")
-    );
-    let emails: Vec<Value> = (0..=MAX_ARRAY_ITEMS)
-        .map(|i| json!({ "value": format!("{i}@x") }))
-        .collect();
-    assert!(invalid_value(
-        ResourceKind::User,
-        json!({ "userName": "a", "emails": emails })
-    )
-    .contains("\"emails\""));
+    assert!(invalid_value(ResourceKind::User, json!({ "userName": long })).contains("\"userName\""));
+    assert!(invalid_value(ResourceKind::User, json!({ "userName": "a", "note": long })).contains("\"note\""));
+    let emails: Vec<Value> = (0..=MAX_ARRAY_ITEMS).map(|i| json!({ "value": format!("{i}@x") })).collect();
+    assert!(invalid_value(ResourceKind::User, json!({ "userName": "a", "emails": emails })).contains("\"emails\""));
     let tags: Vec<Value> = (0..=MAX_ARRAY_ITEMS).map(Value::from).collect();
-    assert!(
-        invalid_value(ResourceKind::User, json!({ "userName": "a", "tags": tags }))
-            .contains("\"tags\"")
-    );
+    assert!(invalid_value(ResourceKind::User, json!({ "userName": "a", "tags": tags })).contains("\"tags\""));
     // exactly at the limits is fine
     user(json!({ "userName": "x".repeat(MAX_STRING_BYTES) }));
 }
 
 #[test]
 fn schemas_must_hold_strings() {
-    let detail = invalid_value(
-        ResourceKind::User,
-        json!({ "schemas": [1], "userName": "a" }),
-    );
+    let detail = invalid_value(ResourceKind::User, json!({ "schemas": [1], "userName": "a" }));
     assert!(detail.contains("\"schemas\""));
-    assert_eq!(
-        user(json!({ "schemas": USER_SCHEMA, "userName": "a" }))["schemas"],
-        json!([USER_SCHEMA])
-    );
+    assert_eq!(user(json!({ "schemas": USER_SCHEMA, "userName": "a" }))["schemas"], json!([USER_SCHEMA]));
 }
 
 #[test]
@@ -402,13 +311,9 @@ fn member_ids_reads_entra_add_members_value() {
 
 #[test]
 fn member_ids_refuses_members_without_a_string_id() {
-    for members in [
-        json!([{ "value": "" }]),
-        json!([{ "display": "x" }]),
-        json!([{ "value": 5 }]),
-        json!(["u1"]),
-        json!("u1"),
-    ] {
+    for members in
+        [json!([{ "value": "" }]), json!([{ "display": "x" }]), json!([{ "value": 5 }]), json!(["u1"]), json!("u1")]
+    {
         let err = member_ids(&members).unwrap_err();
         assert_eq!(err.scim_type, Some(ScimType::InvalidValue), "{members}");
         assert!(err.detail.contains("\"value\""));
@@ -420,26 +325,15 @@ fn maybe_null(value: impl Strategy<Value = Value>) -> impl Strategy<Value = Valu
 }
 
 fn entra_like_user() -> impl Strategy<Value = Value> {
-    let boolean = prop_oneof![
-        Just(json!(true)),
-        Just(json!("False")),
-        Just(json!("true")),
-        Just(json!(false))
-    ];
+    let boolean = prop_oneof![Just(json!(true)), Just(json!("False")), Just(json!("true")), Just(json!(false))];
     let email = (
         maybe_null("[a-z]{1,8}@x\\.com".prop_map(Value::from)),
         maybe_null(boolean.clone()),
         maybe_null(Just(json!("work"))),
     )
-        .prop_map(
-            |(value, primary, kind)| json!({ "value": value, "primary": primary, "type": kind }),
-        );
-    let manager = prop_oneof![
-        Just(json!("m1")),
-        Just(json!("")),
-        Just(json!({ "value": "m2" })),
-        Just(json!({ "value": "" }))
-    ];
+        .prop_map(|(value, primary, kind)| json!({ "value": value, "primary": primary, "type": kind }));
+    let manager =
+        prop_oneof![Just(json!("m1")), Just(json!("")), Just(json!({ "value": "m2" })), Just(json!({ "value": "" }))];
     let urn = prop_oneof![Just(ENTERPRISE_USER_SCHEMA), Just(MISTYPED)];
     (
         "[a-zA-Z0-9@.]{1,12}",

@@ -6,33 +6,19 @@ use super::{AttrType, Mutability, Returned, Uniqueness};
 
 /// `id`, `externalId` and `meta`.
 pub const COMMON_ATTRIBUTES: &[A] = &[
-    A::string(
-        "id",
-        "The server's unique, stable identifier of the resource.",
-    )
-    .case_exact()
-    .mutability(Mutability::ReadOnly)
-    .returned(Returned::Always)
-    .uniqueness(Uniqueness::Server),
+    A::string("id", "The server's unique, stable identifier of the resource.")
+        .case_exact()
+        .mutability(Mutability::ReadOnly)
+        .returned(Returned::Always)
+        .uniqueness(Uniqueness::Server),
     A::string("externalId", "The client's identifier of the resource.").case_exact(),
     A::complex(
         "meta",
         &[
-            A::string("resourceType", "The name of the resource type.")
-                .case_exact()
+            A::string("resourceType", "The name of the resource type.").case_exact().mutability(Mutability::ReadOnly),
+            A::new("created", AttrType::DateTime, "When the resource was added.").mutability(Mutability::ReadOnly),
+            A::new("lastModified", AttrType::DateTime, "When the resource was last changed.")
                 .mutability(Mutability::ReadOnly),
-            A::new(
-                "created",
-                AttrType::DateTime,
-                "When the resource was added.",
-            )
-            .mutability(Mutability::ReadOnly),
-            A::new(
-                "lastModified",
-                AttrType::DateTime,
-                "When the resource was last changed.",
-            )
-            .mutability(Mutability::ReadOnly),
             A::reference("location", &["uri"], "The URI of the resource.")
                 .case_exact()
                 .mutability(Mutability::ReadOnly),

@@ -17,17 +17,9 @@ pub const ENTERPRISE_USER_ATTRIBUTES: &[A] = &[
     A::complex(
         "manager",
         &[
-            A::string(
-                "value",
-                "The id of the SCIM resource representing the User's manager.",
-            ),
-            A::reference(
-                "$ref",
-                &["User"],
-                "The URI of the SCIM resource representing the User's manager.",
-            ),
-            A::string("displayName", "The manager's display name.")
-                .mutability(Mutability::ReadOnly),
+            A::string("value", "The id of the SCIM resource representing the User's manager."),
+            A::reference("$ref", &["User"], "The URI of the SCIM resource representing the User's manager."),
+            A::string("displayName", "The manager's display name.").mutability(Mutability::ReadOnly),
         ],
         "The User's manager, a reference to another User by id.",
     ),

@@ -7,23 +7,15 @@ use super::{Mutability, Uniqueness};
 pub const GROUP_ATTRIBUTES: &[A] = &[
     // RFC 7643 marks displayName optional with no uniqueness; Entra matches groups by it and
     // requires it on create, and ScimDesk keeps it unique per source, so we advertise both.
-    A::string(
-        "displayName",
-        "A human-readable name for the Group, unique among the source's Groups.",
-    )
-    .required()
-    .uniqueness(Uniqueness::Server),
+    A::string("displayName", "A human-readable name for the Group, unique among the source's Groups.")
+        .required()
+        .uniqueness(Uniqueness::Server),
     A::complex(
         "members",
         &[
-            A::string("value", "The id of a member of this Group.")
+            A::string("value", "The id of a member of this Group.").mutability(Mutability::Immutable),
+            A::reference("$ref", &["User", "Group"], "The URI of the member resource.")
                 .mutability(Mutability::Immutable),
-            A::reference(
-                "$ref",
-                &["User", "Group"],
-                "The URI of the member resource.",
-            )
-            .mutability(Mutability::Immutable),
             A::string("type", "The type of the member resource.")
                 .canonical(&["User", "Group"])
                 .mutability(Mutability::Immutable),

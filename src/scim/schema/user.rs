@@ -4,14 +4,9 @@ use super::AttributeDef as A;
 use super::{Mutability, Uniqueness};
 
 /// The `primary` sub-attribute that every multi-valued attribute of RFC 7643 §2.4 may carry.
-const PRIMARY: A = A::boolean(
-    "primary",
-    "Whether this is the preferred value of the attribute; true appears at most once.",
-);
-const DISPLAY: A = A::string(
-    "display",
-    "A human-readable name, primarily used for display purposes.",
-);
+const PRIMARY: A =
+    A::boolean("primary", "Whether this is the preferred value of the attribute; true appears at most once.");
+const DISPLAY: A = A::string("display", "A human-readable name, primarily used for display purposes.");
 
 /// The attributes of the User schema, in RFC 7643 §8.7.1 order.
 pub const USER_ATTRIBUTES: &[A] = &[
