@@ -10,6 +10,10 @@ use crate::store::StoredResource;
 
 const USER: ResourceKind = ResourceKind::User;
 
+/// How often a user update is computed again because another write to the user came first,
+/// before it is computed inside the write instead.
+const OPTIMISTIC_TRIES: usize = 3;
+
 fn user_name(doc: &Value) -> &str {
     doc.get("userName").and_then(Value::as_str).unwrap_or_default()
 }
@@ -68,7 +72,7 @@ impl Directory {
 
     pub async fn replace_user(&self, source: &SourceRef, id: &str, body: Value, pre: Precondition) -> Result<Outcome> {
         let doc = resource::normalize(USER, body)?;
-        self.update_user(source, id, pre, move |_| Ok(doc)).await
+        self.update_user(source, id, pre, move |_| Ok(doc.clone())).await
     }
 
     pub async fn patch_user(&self, source: &SourceRef, id: &str, body: &Value, pre: Precondition) -> Result<Outcome> {
@@ -81,11 +85,36 @@ impl Directory {
         .await
     }
 
-    /// Read the user, compute its new document with `change`, store it: all in one write.
+    /// Compute the user's new document with `change` and store it, as if read, changed and
+    /// written at one moment. The document is computed outside the writer (a large one takes
+    /// milliseconds, and the writer serves every source) and stored only if the user's version
+    /// has not moved since it was read; when other writes keep coming first, it is computed
+    /// inside the write instead.
     async fn update_user<F>(&self, source: &SourceRef, id: &str, pre: Precondition, change: F) -> Result<Outcome>
     where
-        F: FnOnce(&Value) -> Result<Value, ScimError> + Send + 'static,
+        F: Fn(&Value) -> Result<Value, ScimError> + Send + Sync + 'static,
     {
+        for _ in 0..OPTIMISTIC_TRIES {
+            let current = (self.store.read(|conn| store_users::get_user(conn, source.id, id))?)
+                .ok_or_else(|| DirectoryError::not_found(USER, id))?;
+            pre.check(current.version)?;
+            let doc = change(&current.doc)?;
+            if doc == current.doc {
+                return Ok(self.updated(source, &current.doc.clone(), current));
+            }
+            let prepared = store_users::PreparedUser::new(&current.doc, doc);
+            let name = user_name(prepared.doc()).to_string();
+            let (source_id, meta) = (source.id, current.meta());
+            let written = self
+                .write(move |conn| {
+                    store_users::update_user_if_current(conn, source_id, &meta, prepared)
+                        .map_err(|e| DirectoryError::on_name_clash(e, &name))
+                })
+                .await?;
+            if let Some(stored) = written {
+                return Ok(self.updated(source, &current.doc, stored));
+            }
+        }
         let (source_id, id) = (source.id, id.to_string());
         let (before, stored) = self
             .write(move |conn| {
@@ -96,13 +125,21 @@ impl Directory {
                 if doc == current.doc {
                     return Ok((current.doc.clone(), current));
                 }
-                let updated = store_users::update_user(conn, source_id, &current, &doc)
-                    .map_err(|e| DirectoryError::on_name_clash(e, user_name(&doc)))?;
+                let name = user_name(&doc).to_string();
+                let prepared = store_users::PreparedUser::new(&current.doc, doc);
+                let updated = store_users::update_user_if_current(conn, source_id, &current, prepared)
+                    .map_err(|e| DirectoryError::on_name_clash(e, &name))?
+                    .ok_or_else(|| DirectoryError::not_found(USER, &id))?;
                 Ok((current.doc, updated))
             })
             .await?;
-        let (change, summary) = describe_update(&before, &stored.doc);
+        Ok(self.updated(source, &before, stored))
+    }
+
+    /// The outcome of an update from `before` to `stored`.
+    fn updated(&self, source: &SourceRef, before: &Value, stored: StoredResource) -> Outcome {
+        let (change, summary) = describe_update(before, &stored.doc);
         let body = render(USER, &stored, &source.base_url, None);
-        Ok(Outcome::changed(change, &stored, Some(body), summary))
+        Outcome::changed(change, &stored, Some(body), summary)
     }
 }

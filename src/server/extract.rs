@@ -12,7 +12,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::request::{parse_query, precondition, query_param, read_json};
+use super::bulk::BULK_BODY_BYTES;
+use super::request::{parse_json, parse_query, precondition, query_param, read_json_bytes};
 use super::{Limits, ServerState};
 use crate::directory::{Precondition, SourceRef};
 use crate::scim::ScimError;
@@ -152,15 +153,19 @@ impl FromRequestParts<ServerState> for AuthorizedSource {
     }
 }
 
-/// A JSON request body: `application/scim+json` or `application/json`, at most 1 MiB.
-pub(super) struct ScimJson(pub Value);
+/// A JSON request body (`application/scim+json` or `application/json`, at most 1 MiB) and its
+/// size in bytes. A large one is parsed on the bulk lane.
+pub(super) struct ScimJson(pub Value, pub usize);
 
-impl<S: Send + Sync> FromRequest<S> for ScimJson {
+impl FromRequest<ServerState> for ScimJson {
     type Rejection = ScimError;
 
-    async fn from_request(req: Request, _state: &S) -> Result<Self, ScimError> {
+    async fn from_request(req: Request, state: &ServerState) -> Result<Self, ScimError> {
         let (parts, body) = req.into_parts();
-        read_json(&parts.headers, body).await.map(ScimJson)
+        let bytes = read_json_bytes(&parts.headers, body).await?;
+        let size = bytes.len();
+        let value = state.bulk.run_if(size, BULK_BODY_BYTES, async move { parse_json(&bytes) }).await?;
+        Ok(ScimJson(value, size))
     }
 }
 

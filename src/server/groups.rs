@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 
+use super::bulk::{BulkLane, BULK_BODY_BYTES};
 use super::extract::{AuthorizedSource, IfMatch, ResourceId, ScimJson, ScimPath, ScimQuery};
 use super::resources::{self, Groups};
 use super::scim_path;
@@ -20,42 +21,54 @@ pub(super) fn router() -> Router<super::ServerState> {
     )
 }
 
+// A large body (thousands of members) is applied on the bulk lane.
+
 async fn create(
     State(engine): State<Arc<Engine>>,
+    State(bulk): State<Arc<BulkLane>>,
     AuthorizedSource(source, _turn): AuthorizedSource,
-    ScimJson(body): ScimJson,
+    ScimJson(body, size): ScimJson,
 ) -> Result<Outcome, ScimError> {
-    Ok(engine.directory().create_group(&source, body).await?)
+    let work = async move { Ok(engine.directory().create_group(&source, body).await?) };
+    bulk.run_if(size, BULK_BODY_BYTES, work).await
 }
 
 /// PUT answers 200 with the group, as RFC 7644 §3.5.1 requires.
 async fn replace(
     State(engine): State<Arc<Engine>>,
+    State(bulk): State<Arc<BulkLane>>,
     AuthorizedSource(source, _turn): AuthorizedSource,
     ScimPath(ResourceId { id }): ScimPath<ResourceId>,
     IfMatch(precondition): IfMatch,
     query: ScimQuery,
-    ScimJson(body): ScimJson,
+    ScimJson(body, size): ScimJson,
 ) -> Result<Outcome, ScimError> {
-    let outcome = engine.directory().replace_group(&source, &id, body, precondition).await?;
-    with_group(&engine, &source, &id, &query, outcome).await
+    let work = async move {
+        let outcome = engine.directory().replace_group(&source, &id, body, precondition).await?;
+        with_group(&engine, &source, &id, &query, outcome).await
+    };
+    bulk.run_if(size, BULK_BODY_BYTES, work).await
 }
 
 /// PATCH answers 204 (the members of a large group are not read back) unless the client asked
 /// for attributes.
 async fn patch(
     State(engine): State<Arc<Engine>>,
+    State(bulk): State<Arc<BulkLane>>,
     AuthorizedSource(source, _turn): AuthorizedSource,
     ScimPath(ResourceId { id }): ScimPath<ResourceId>,
     IfMatch(precondition): IfMatch,
     query: ScimQuery,
-    ScimJson(body): ScimJson,
+    ScimJson(body, size): ScimJson,
 ) -> Result<Outcome, ScimError> {
-    let outcome = engine.directory().patch_group(&source, &id, &body, precondition).await?;
-    if query.param("attributes").is_none() && query.param("excludedAttributes").is_none() {
-        return Ok(outcome);
-    }
-    with_group(&engine, &source, &id, &query, outcome).await
+    let work = async move {
+        let outcome = engine.directory().patch_group(&source, &id, &body, precondition).await?;
+        if query.param("attributes").is_none() && query.param("excludedAttributes").is_none() {
+            return Ok(outcome);
+        }
+        with_group(&engine, &source, &id, &query, outcome).await
+    };
+    bulk.run_if(size, BULK_BODY_BYTES, work).await
 }
 
 /// The outcome of a change, answered with the group as the query selects it.

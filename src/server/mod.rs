@@ -2,6 +2,7 @@
 //! resource, merged here; extractors that authorise the source and read the body; the
 //! directory's outcomes and errors as responses; a tracking layer that logs and records.
 
+mod bulk;
 mod connections;
 mod discovery;
 mod error;
@@ -70,16 +71,24 @@ impl Default for Limits {
     }
 }
 
-/// The router's state: the engine, and each source's places for requests in flight.
+/// The router's state: the engine, each source's places for requests in flight, and the bulk
+/// lane for the largest requests.
 #[derive(Clone)]
 struct ServerState {
     engine: Arc<Engine>,
     in_flight: Arc<extract::InFlight>,
+    bulk: Arc<bulk::BulkLane>,
 }
 
 impl FromRef<ServerState> for Arc<Engine> {
     fn from_ref(state: &ServerState) -> Self {
         state.engine.clone()
+    }
+}
+
+impl FromRef<ServerState> for Arc<bulk::BulkLane> {
+    fn from_ref(state: &ServerState) -> Self {
+        state.bulk.clone()
     }
 }
 
@@ -89,7 +98,11 @@ pub fn router(engine: Arc<Engine>) -> Router {
 }
 
 fn router_with(engine: Arc<Engine>, limits: Limits) -> Router {
-    let state = ServerState { engine: engine.clone(), in_flight: Arc::new(extract::InFlight::new(limits)) };
+    let state = ServerState {
+        engine: engine.clone(),
+        in_flight: Arc::new(extract::InFlight::new(limits)),
+        bulk: Arc::new(bulk::BulkLane::start()),
+    };
     Router::new()
         .merge(users::router())
         .merge(groups::router())

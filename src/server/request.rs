@@ -44,8 +44,9 @@ fn too_large() -> ScimError {
     ScimError::new(413, None, format!("the request body is larger than {} bytes", MAX_BODY_BYTES))
 }
 
-/// Read a JSON request body: `application/scim+json` or `application/json`, at most 1 MiB.
-pub(super) async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, ScimError> {
+/// Read a JSON request body's bytes: `application/scim+json` or `application/json`, at most
+/// 1 MiB, and not empty.
+pub(super) async fn read_json_bytes(headers: &HeaderMap, body: Body) -> Result<bytes::Bytes, ScimError> {
     if let Some(ct) = headers.get(header::CONTENT_TYPE) {
         let ct = ct.to_str().unwrap_or_default().split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
         let json = ct == "application/json" || ct == "application/scim+json" || ct.ends_with("+json");
@@ -66,37 +67,15 @@ pub(super) async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, 
     if bytes.is_empty() {
         return Err(ScimError::invalid_syntax("the request has no body; send the resource as JSON"));
     }
-    let size = bytes.len();
-    off_the_workers(size, move || {
-        serde_json::from_slice(&bytes).map_err(|e| {
-            let what = if e.is_eof() { "ends too early" } else { "is not valid JSON" };
-            ScimError::invalid_syntax(format!("the request body {what}: {e}"))
-        })
-    })
-    .await
+    Ok(bytes)
 }
 
-/// Bodies larger than this are parsed (and, where a caller uses [`off_the_workers`], normalised)
-/// on tokio's blocking pool. Entra's bodies are a few KiB and stay inline; a 1 MiB body takes
-/// milliseconds of CPU (BENCHMARKS.md, "Hostile load"), which on an async worker would stall
-/// every other request that worker holds, of every source.
-pub const OFF_WORKERS_BYTES: usize = 64 * 1024;
-
-/// Run `work`, CPU-bound work on a request body of `size` bytes (parsing, normalising), where it
-/// cannot starve the async workers: inline for small bodies, on the blocking pool for large ones.
-pub async fn off_the_workers<T, F>(size: usize, work: F) -> Result<T, ScimError>
-where
-    T: Send + 'static,
-    F: FnOnce() -> Result<T, ScimError> + Send + 'static,
-{
-    if size <= OFF_WORKERS_BYTES {
-        return work();
-    }
-    match tokio::task::spawn_blocking(work).await {
-        Ok(result) => result,
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(_) => Err(ScimError::new(503, None, "the server is shutting down; send the request again")),
-    }
+/// Parse a request body read by [`read_json_bytes`].
+pub(super) fn parse_json(bytes: &[u8]) -> Result<Value, ScimError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        let what = if e.is_eof() { "ends too early" } else { "is not valid JSON" };
+        ScimError::invalid_syntax(format!("the request body {what}: {e}"))
+    })
 }
 
 /// A query parameter by name, compared without regard to case (`startindex` = `startIndex`).

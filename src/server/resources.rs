@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
+use super::bulk::{BulkLane, BULK_FILTER_BYTES};
 use super::extract::{AuthorizedSource, IfMatch, ResourceId, ScimPath, ScimQuery};
 use super::request::{list_request, not_modified};
 use super::response::NotModified;
@@ -29,13 +30,17 @@ impl Endpoint for Groups {
     const KIND: ResourceKind = ResourceKind::Group;
 }
 
+/// A list; one with a long filter is answered on the bulk lane.
 pub(super) async fn list<E: Endpoint>(
     State(engine): State<Arc<Engine>>,
+    State(bulk): State<Arc<BulkLane>>,
     AuthorizedSource(source, _turn): AuthorizedSource,
     query: ScimQuery,
 ) -> Result<Outcome, ScimError> {
     let request = list_request(&query.0)?;
-    Ok(engine.directory().list(&source, E::KIND, &request).await?)
+    let size = request.filter.as_ref().map_or(0, String::len);
+    let work = async move { Ok(engine.directory().list(&source, E::KIND, &request).await?) };
+    bulk.run_if(size, BULK_FILTER_BYTES, work).await
 }
 
 /// One resource; 304 when `If-None-Match` names its current version.

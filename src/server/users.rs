@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 
+use super::bulk::{BulkLane, BULK_BODY_BYTES};
 use super::extract::{AuthorizedSource, IfMatch, ResourceId, ScimJson, ScimPath};
 use super::resources::{self, Users};
 use super::scim_path;
@@ -20,30 +21,39 @@ pub(super) fn router() -> Router<super::ServerState> {
     )
 }
 
+// A large body is applied on the bulk lane: normalising it, and a PATCH's new document, take
+// milliseconds.
+
 async fn create(
     State(engine): State<Arc<Engine>>,
+    State(bulk): State<Arc<BulkLane>>,
     AuthorizedSource(source, _turn): AuthorizedSource,
-    ScimJson(body): ScimJson,
+    ScimJson(body, size): ScimJson,
 ) -> Result<Outcome, ScimError> {
-    Ok(engine.directory().create_user(&source, body).await?)
+    let work = async move { Ok(engine.directory().create_user(&source, body).await?) };
+    bulk.run_if(size, BULK_BODY_BYTES, work).await
 }
 
 async fn replace(
     State(engine): State<Arc<Engine>>,
+    State(bulk): State<Arc<BulkLane>>,
     AuthorizedSource(source, _turn): AuthorizedSource,
     ScimPath(ResourceId { id }): ScimPath<ResourceId>,
     IfMatch(precondition): IfMatch,
-    ScimJson(body): ScimJson,
+    ScimJson(body, size): ScimJson,
 ) -> Result<Outcome, ScimError> {
-    Ok(engine.directory().replace_user(&source, &id, body, precondition).await?)
+    let work = async move { Ok(engine.directory().replace_user(&source, &id, body, precondition).await?) };
+    bulk.run_if(size, BULK_BODY_BYTES, work).await
 }
 
 async fn patch(
     State(engine): State<Arc<Engine>>,
+    State(bulk): State<Arc<BulkLane>>,
     AuthorizedSource(source, _turn): AuthorizedSource,
     ScimPath(ResourceId { id }): ScimPath<ResourceId>,
     IfMatch(precondition): IfMatch,
-    ScimJson(body): ScimJson,
+    ScimJson(body, size): ScimJson,
 ) -> Result<Outcome, ScimError> {
-    Ok(engine.directory().patch_user(&source, &id, &body, precondition).await?)
+    let work = async move { Ok(engine.directory().patch_user(&source, &id, &body, precondition).await?) };
+    bulk.run_if(size, BULK_BODY_BYTES, work).await
 }

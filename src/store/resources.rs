@@ -36,6 +36,20 @@ impl StoredResource<String> {
     }
 }
 
+impl<Doc> StoredResource<Doc> {
+    /// The resource's row and meta without its document.
+    pub fn meta(&self) -> StoredResource<()> {
+        StoredResource {
+            rowid: self.rowid,
+            id: self.id.clone(),
+            doc: (),
+            created: self.created.clone(),
+            last_modified: self.last_modified.clone(),
+            version: self.version,
+        }
+    }
+}
+
 impl StoredResource {
     /// The same resource with its document as JSON text.
     pub fn to_text(self) -> StoredResource<String> {

@@ -95,37 +95,71 @@ fn insert_emails(conn: &Connection, rowid: i64, source_id: i64, keys: &[String])
     Ok(())
 }
 
-/// Store a changed document for an existing user and bump its version.
-pub fn update_user(conn: &Connection, source_id: i64, current: &StoredResource, doc: &Value) -> Result<StoredResource> {
-    let cols = UserColumns::from_doc(doc);
+/// A user's new document made ready for the writer: its indexed columns and its text computed
+/// beforehand, so that the write itself is only SQL (a large document's columns take
+/// milliseconds; the writer serves every source).
+pub struct PreparedUser {
+    doc: Value,
+    text: String,
+    cols: UserColumns,
+    emails_changed: bool,
+}
+
+impl PreparedUser {
+    /// `doc`, the new document of the user whose document is now `current`.
+    pub fn new(current: &Value, doc: Value) -> Self {
+        let cols = UserColumns::from_doc(&doc);
+        let emails_changed = UserColumns::from_doc(current).email_keys != cols.email_keys;
+        PreparedUser { text: doc.to_string(), doc, cols, emails_changed }
+    }
+
+    pub fn doc(&self) -> &Value {
+        &self.doc
+    }
+}
+
+/// Store a changed document for user `current`, bumping its version, if its version is still
+/// `current.version`; `None` when it has moved on (another write came first) or the user is gone.
+pub fn update_user_if_current<Doc>(
+    conn: &Connection,
+    source_id: i64,
+    current: &StoredResource<Doc>,
+    prepared: PreparedUser,
+) -> Result<Option<StoredResource>> {
+    let PreparedUser { doc, text, cols, emails_changed } = prepared;
     let ts = now();
     let version = current.version + 1;
-    conn.prepare_cached(
-        "UPDATE users SET user_name_key = ?, external_id = ?, display_name = ?, display_name_key = ?, active = ?,
-           manager_id = ?, doc = ?, last_modified = ?, version = ? WHERE rowid = ?",
-    )?
-    .execute(params![
-        cols.user_name_key,
-        cols.external_id,
-        cols.display_name,
-        cols.display_name_key,
-        cols.active,
-        cols.manager_id,
-        doc.to_string(),
-        ts,
-        version,
-        current.rowid
-    ])?;
-    if UserColumns::from_doc(&current.doc).email_keys != cols.email_keys {
+    let updated = conn
+        .prepare_cached(
+            "UPDATE users SET user_name_key = ?, external_id = ?, display_name = ?, display_name_key = ?, active = ?,
+               manager_id = ?, doc = ?, last_modified = ?, version = ? WHERE rowid = ? AND version = ?",
+        )?
+        .execute(params![
+            cols.user_name_key,
+            cols.external_id,
+            cols.display_name,
+            cols.display_name_key,
+            cols.active,
+            cols.manager_id,
+            text,
+            ts,
+            version,
+            current.rowid,
+            current.version
+        ])?;
+    if updated == 0 {
+        return Ok(None);
+    }
+    if emails_changed {
         conn.prepare_cached("DELETE FROM user_emails WHERE user_rowid = ?")?.execute([current.rowid])?;
         insert_emails(conn, current.rowid, source_id, &cols.email_keys)?;
     }
-    Ok(StoredResource {
+    Ok(Some(StoredResource {
         rowid: current.rowid,
         id: current.id.clone(),
-        doc: doc.clone(),
+        doc,
         created: current.created.clone(),
         last_modified: ts,
         version,
-    })
+    }))
 }
