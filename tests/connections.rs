@@ -86,29 +86,35 @@ async fn an_idle_keep_alive_connection_is_kept_until_the_idle_timeout_then_close
 }
 
 #[tokio::test]
-async fn at_the_connection_limit_the_connection_idle_the_longest_makes_room() {
+async fn at_the_connection_limit_a_connection_that_never_sent_a_request_makes_room() {
     let (server, _dir, entra, _) = serve(&["--max-connections", "4", "--idle-timeout", "60s"]);
-    let mut oldest = TcpStream::connect(("127.0.0.1", server.port)).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let mut others = Vec::new();
+    // The oldest connection has served a request; the next three never send one.
+    let mut served = TcpStream::connect(("127.0.0.1", server.port)).await.unwrap();
+    served.write_all(get_users("entra", &entra).as_bytes()).await.unwrap();
+    assert!(read_response(&mut served).await.starts_with("HTTP/1.1 200"));
+    let mut silent = Vec::new();
     for _ in 0..3 {
-        others.push(TcpStream::connect(("127.0.0.1", server.port)).await.unwrap());
+        silent.push(TcpStream::connect(("127.0.0.1", server.port)).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    // A fifth client, as Entra would come: answered, and the oldest idle connection made room.
+    // A fifth client, as Entra would come: answered at once, in the place of the oldest silent one.
     let resp = server.client(&entra).get("/Users").await;
     assert_eq!(resp.status.as_u16(), 200);
-    assert!(
-        closed_within(&mut oldest, Duration::from_secs(5)).await.is_some(),
-        "the oldest idle connection is still open"
-    );
-    for stream in &mut others {
-        assert!(
-            closed_within(stream, Duration::from_millis(200)).await.is_none(),
-            "a newer idle connection was closed"
-        );
+    assert!(closed_within(&mut silent[0], Duration::from_secs(5)).await.is_some(), "the oldest silent one is open");
+    for stream in &mut silent[1..] {
+        assert!(closed_within(stream, Duration::from_millis(200)).await.is_none(), "a newer silent one was closed");
     }
+    served.write_all(get_users("entra", &entra).as_bytes()).await.unwrap();
+    assert!(read_response(&mut served).await.starts_with("HTTP/1.1 200"), "the connection in use was closed");
     assert!(server.logs().contains("connection limit reached"), "no log line says the limit was reached");
+}
+
+#[tokio::test]
+async fn a_connection_that_sends_nothing_is_closed_after_the_header_read_timeout() {
+    let (server, _dir, _, _) = serve(&["--header-read-timeout", "1s", "--idle-timeout", "30s"]);
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).await.unwrap();
+    let took = closed_within(&mut stream, Duration::from_secs(10)).await.expect("a silent connection was never cut");
+    assert!(took >= Duration::from_millis(900), "cut before the header-read timeout: {took:?}");
 }
 
 /// Hold one of `slug`'s places: a POST /Users whose body stops half-way. Returns the connection

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 /// The limits as the server documents them (`scim::resource::MAX_MEMBERS`, `MAX_ARRAY_ITEMS`,
 /// `scim::filter::MAX_FILTER_LEN`, `MAX_FILTER_DEPTH`, `server::MAX_BODY_BYTES`).
 const MAX_MEMBERS: usize = 10_000;
-const MAX_VALUES: usize = 10_000;
+const MAX_VALUES: usize = 1_000;
 const MAX_FILTER_LEN: usize = 4096;
 const MAX_FILTER_DEPTH: usize = 64;
 const MAX_BODY_BYTES: usize = 1024 * 1024;

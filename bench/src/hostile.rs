@@ -20,7 +20,7 @@ use crate::phases::{Make, Runner};
 /// The server's limits (scimdesk: `scim::resource::MAX_MEMBERS`, `MAX_ARRAY_ITEMS`,
 /// `scim::filter::MAX_FILTER_LEN`, `MAX_FILTER_DEPTH`).
 const MAX_MEMBERS: usize = 10_000;
-const MAX_VALUES: usize = 10_000;
+const MAX_VALUES: usize = 1_000;
 const MAX_FILTER_LEN: usize = 4096;
 const MAX_FILTER_DEPTH: usize = 64;
 /// Users of the attacking source that the member lists cycle over.
@@ -176,19 +176,19 @@ fn attacks(users: &[String], group: &str, put_group: &str, mailbox: &str) -> Vec
             Some(400),
         ),
         patch(
-            "PATCH user: replace with 10,000 emails",
+            "PATCH user: replace with 1,000 emails",
             format!("/Users/{mailbox}"),
             patch_body(json!([{"op": "Replace", "path": "emails", "value": email_list(MAX_VALUES, "a")}])),
             None,
         ),
         patch(
-            "PATCH user: replace with 10,000 other emails",
+            "PATCH user: replace with 1,000 other emails",
             format!("/Users/{mailbox}"),
             patch_body(json!([{"op": "Replace", "path": "emails", "value": email_list(MAX_VALUES, "b")}])),
             None,
         ),
         patch(
-            "PATCH user: add 10,001 emails (400)",
+            "PATCH user: add 1,001 emails (400)",
             format!("/Users/{mailbox}"),
             patch_body(json!([{"op": "Add", "path": "emails", "value": email_list(MAX_VALUES + 1, "c")}])),
             Some(400),

@@ -130,8 +130,9 @@ pub struct ServeLimits {
     /// proxy's own idle time: cloudflared and ngrok keep 90 s).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "150s")]
     idle_timeout: std::time::Duration,
-    /// Connections open at once; at the limit, the one idle the longest is closed for a new one.
-    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    /// Connections open at once; at the limit, a new one takes the place of the oldest that never
+    /// sent a request (else of the one idle the longest).
+    #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..=65_536))]
     max_connections: u32,
     /// Requests of one source served at once; more wait their turn (see --queue-timeout).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]

@@ -1,8 +1,9 @@
 //! Accepting and keeping connections: HTTP/1.1 through hyper, with the limits axum's `serve`
-//! does not give ([`Limits`]). A client that sends half a request head and then nothing is cut
-//! after the header-read timeout (15 s); a keep-alive connection with no request for the idle
-//! timeout (150 s) is closed; at most 512 connections are open at once, and when that many are,
-//! the one idle (or half-sent) the longest, if for at least 2 s, makes room for the newcomer.
+//! does not give ([`Limits`]). A request head must be complete within the header-read timeout
+//! (15 s) of its first byte, and a new connection's first head within 15 s of connecting; a
+//! keep-alive connection with no request for the idle timeout (150 s) is closed; at most 4,096
+//! connections are open at once, and when that many are, a newcomer takes the place of the
+//! oldest connection that never sent a request, else of the one idle the longest (at least 2 s).
 //!
 //! Why these values: Entra's requests and the tunnels' (cloudflared, ngrok) arrive with the
 //! whole head in one packet, so 15 s for a head is generous. The tunnels keep their connections
@@ -14,7 +15,7 @@
 
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -31,9 +32,8 @@ use tower::ServiceExt;
 
 use super::Limits;
 
-/// A connection must have been idle (or half-sent) this long before it is closed to make room:
-/// a client that opens and abandons connections as fast as it can then costs the server a few
-/// hundred connections a second, not thousands.
+/// A connection that has served requests must have been idle this long before it is closed to
+/// make room (one that never sent a request makes room at once).
 const EVICT_MIN_AGE: Duration = Duration::from_secs(2);
 
 /// How long a graceful stop waits for requests in flight before closing what is left.
@@ -53,10 +53,16 @@ struct ConnectionState {
     evict: Notify,
     /// Wakes the connection's watchdog when the phase changes (its deadline moves).
     changed: Notify,
+    /// Whether a whole request head has arrived on this connection: Entra's and a tunnel's do at
+    /// once; a connection opened and abandoned never does.
+    proven: AtomicBool,
 }
 
 impl ConnectionState {
     fn enter(&self, phase: u8, epoch: Instant) {
+        if phase == BUSY {
+            self.proven.store(true, Ordering::Relaxed);
+        }
         self.since.store(epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
         self.phase.store(phase, Ordering::Release);
         self.changed.notify_one();
@@ -65,8 +71,10 @@ impl ConnectionState {
     /// When the connection is to be closed for having waited too long in its phase.
     fn deadline(&self, epoch: Instant, limits: &Limits) -> Option<Instant> {
         let limit = match self.phase.load(Ordering::Acquire) {
-            IDLE => limits.idle_timeout,
-            HEAD => limits.header_read_timeout,
+            // A connection that has not yet sent one request gets as long for its first head
+            // as for any head, whether or not a byte of it has come.
+            IDLE if self.proven.load(Ordering::Relaxed) => limits.idle_timeout,
+            IDLE | HEAD => limits.header_read_timeout,
             _ => return None,
         };
         Some(epoch + Duration::from_millis(self.since.load(Ordering::Relaxed)) + limit)
@@ -89,6 +97,7 @@ impl Registry {
             since: AtomicU64::new(self.epoch.elapsed().as_millis() as u64),
             evict: Notify::new(),
             changed: Notify::new(),
+            proven: AtomicBool::new(false),
         });
         self.open.lock().expect("connection registry").push(state.clone());
         self.count.fetch_add(1, Ordering::AcqRel);
@@ -101,16 +110,24 @@ impl Registry {
         self.closed.notify_waiters();
     }
 
-    /// Ask the connection that has been idle or half-sent the longest to close, if it has been
-    /// for [`EVICT_MIN_AGE`]. `Err(wait)`: none can be closed yet; try again after `wait` (or
-    /// when a connection closes).
+    /// Ask one connection to close to make room: the oldest that has not yet sent a request,
+    /// else the one idle the longest if for at least [`EVICT_MIN_AGE`]. `Err(wait)`: none can
+    /// be closed yet; try again after `wait` (or when a connection closes).
     fn evict_one(&self) -> Result<(), Duration> {
         let open = self.open.lock().expect("connection registry");
-        let victim = open
+        let waiting = |s: &&Arc<ConnectionState>| s.phase.load(Ordering::Acquire) != BUSY;
+        let unproven = open
             .iter()
-            .filter(|s| s.phase.load(Ordering::Acquire) != BUSY)
+            .filter(waiting)
+            .filter(|s| !s.proven.load(Ordering::Relaxed))
             .min_by_key(|s| s.since.load(Ordering::Relaxed));
-        let Some(victim) = victim else { return Err(EVICT_MIN_AGE) };
+        if let Some(victim) = unproven {
+            victim.evict.notify_one();
+            return Ok(());
+        }
+        let Some(victim) = open.iter().filter(waiting).min_by_key(|s| s.since.load(Ordering::Relaxed)) else {
+            return Err(EVICT_MIN_AGE);
+        };
         let age = self.epoch.elapsed().saturating_sub(Duration::from_millis(victim.since.load(Ordering::Relaxed)));
         if age < EVICT_MIN_AGE {
             return Err(EVICT_MIN_AGE - age);
@@ -172,6 +189,7 @@ pub(super) async fn serve(
     limits: Limits,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
+    let limits = Limits { max_connections: open_files_for(limits.max_connections), ..limits };
     let registry = Arc::new(Registry {
         epoch: Instant::now(),
         open: Mutex::new(Vec::new()),
@@ -198,8 +216,8 @@ pub(super) async fn serve(
             if !at_limit_logged {
                 tracing::warn!(
                     limit = limits.max_connections,
-                    "connection limit reached: for each new connection the one idle the longest (at least 2 s) \
-                     is closed; until one can be, new connections wait"
+                    "connection limit reached: each new connection takes the place of the oldest one that \
+                     never sent a request, else of the one idle the longest; until one can go, new ones wait"
                 );
                 at_limit_logged = true;
             }
@@ -238,6 +256,43 @@ async fn drain(registry: Arc<Registry>, stop: watch::Sender<bool>) {
     if tokio::time::timeout(SHUTDOWN_GRACE, all_closed).await.is_err() {
         tracing::warn!("some connections were still open {SHUTDOWN_GRACE:?} after the stop; they are closed");
     }
+}
+
+/// Descriptors kept for the database files, the log and the listener, besides connections.
+const OTHER_FILES: usize = 64;
+
+/// Raise this process's limit of open files (its soft limit, up to the hard one) so that
+/// `connections` fit; the number of connections that do fit.
+#[cfg(unix)]
+fn open_files_for(connections: usize) -> usize {
+    let wanted = libc::rlim_t::try_from(connections + OTHER_FILES).unwrap_or(libc::rlim_t::MAX);
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit and setrlimit read and write only the struct passed to them.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return connections;
+    }
+    if limit.rlim_cur < wanted {
+        let raised = libc::rlimit { rlim_cur: wanted.min(limit.rlim_max), ..limit };
+        // SAFETY: as above.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            limit = raised;
+        }
+    }
+    let fit = usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX).saturating_sub(OTHER_FILES);
+    if fit < connections {
+        tracing::warn!(
+            connections = fit,
+            asked = connections,
+            "this process may open only {} files: at most {fit} connections at once (raise `ulimit -n`)",
+            limit.rlim_cur
+        );
+    }
+    connections.min(fit.max(1))
+}
+
+#[cfg(not(unix))]
+fn open_files_for(connections: usize) -> usize {
+    connections
 }
 
 async fn accept_error(e: std::io::Error) {

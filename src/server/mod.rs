@@ -49,7 +49,9 @@ pub struct Limits {
     /// and Entra's own idle times (90 s, 2 min), so that ScimDesk never closes a connection they
     /// are about to reuse.
     pub idle_timeout: Duration,
-    /// Connections open at once; at the limit the one idle the longest makes room.
+    /// Connections open at once; at the limit the oldest that never sent a request (else the one
+    /// idle the longest) makes room. Each is a file descriptor: the server raises its own limit
+    /// of open files to fit (Linux and macOS allow that up to the hard limit).
     pub max_connections: usize,
     /// Requests of one source served at once; more wait their turn, so that one source's burst
     /// cannot crowd out another's requests, nor hold more than this many places in the
@@ -64,7 +66,7 @@ impl Default for Limits {
         Limits {
             header_read_timeout: Duration::from_secs(15),
             idle_timeout: Duration::from_secs(150),
-            max_connections: 512,
+            max_connections: 4096,
             requests_per_source: 8,
             queue_timeout: Duration::from_secs(30),
         }

@@ -86,7 +86,7 @@ pub(super) fn loose_eq(a: &Value, b: &Value) -> bool {
 }
 
 /// `add` to a multi-valued attribute: append what is not already there. Linear in the two
-/// lists (a [`LooseSet`]), not their product: both may hold 10,000 values.
+/// lists (a [`LooseSet`]), not their product: both may hold 1,000 values.
 pub(super) fn append_unique(list: &mut Vec<Value>, items: Vec<Value>) {
     let mut known = LooseSet::default();
     for (i, v) in list.iter().enumerate() {
