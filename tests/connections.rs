@@ -167,3 +167,14 @@ async fn a_request_that_waits_too_long_for_its_turn_is_a_scim_429_with_retry_aft
     let held = finish_body(&mut held).await;
     assert!(held.starts_with("HTTP/1.1 201"), "{held}");
 }
+
+#[tokio::test]
+async fn a_body_that_stops_half_way_is_a_scim_408_and_frees_the_sources_place() {
+    let (server, _dir, entra, _) = serve(&["--requests-per-source", "1", "--body-read-timeout", "1s"]);
+    let mut held = hold_a_place(server.port, "entra", &entra).await;
+    let answer = read_response(&mut held).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("did not arrive within 1 s"), "{answer}");
+    // The source's one place is free again.
+    assert_eq!(server.client(&entra).get("/Users").await.status.as_u16(), 200);
+}

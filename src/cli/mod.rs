@@ -126,6 +126,9 @@ pub struct ServeLimits {
     /// Close a connection whose request head is not complete this long after its first byte.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "15s")]
     header_read_timeout: std::time::Duration,
+    /// Answer 408 to a request whose body has not all arrived this long after its head.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "30s")]
+    body_read_timeout: std::time::Duration,
     /// Close a keep-alive connection idle this long (keep it longer than your tunnel's or
     /// proxy's own idle time: cloudflared and ngrok keep 90 s).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "150s")]
@@ -146,6 +149,7 @@ impl ServeLimits {
     fn limits(&self) -> Limits {
         Limits {
             header_read_timeout: self.header_read_timeout,
+            body_read_timeout: self.body_read_timeout,
             idle_timeout: self.idle_timeout,
             max_connections: self.max_connections as usize,
             requests_per_source: self.requests_per_source as usize,

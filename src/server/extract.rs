@@ -162,7 +162,7 @@ impl FromRequest<ServerState> for ScimJson {
 
     async fn from_request(req: Request, state: &ServerState) -> Result<Self, ScimError> {
         let (parts, body) = req.into_parts();
-        let bytes = read_json_bytes(&parts.headers, body).await?;
+        let bytes = read_json_bytes(&parts.headers, body, state.limits.body_read_timeout).await?;
         let size = bytes.len();
         let value = state.bulk.run_if(size, BULK_BODY_BYTES, async move { parse_json(&bytes) }).await?;
         Ok(ScimJson(value, size))

@@ -45,6 +45,8 @@ fn scim_path(endpoint: &str) -> String {
 pub struct Limits {
     /// From the first byte of a request's head to its end (a slow or stalled sender is cut).
     pub header_read_timeout: Duration,
+    /// From a request's head to the end of its body (408 after).
+    pub body_read_timeout: Duration,
     /// A keep-alive connection with no request for this long is closed. Longer than the tunnels'
     /// and Entra's own idle times (90 s, 2 min), so that ScimDesk never closes a connection they
     /// are about to reuse.
@@ -65,6 +67,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             header_read_timeout: Duration::from_secs(15),
+            body_read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(150),
             max_connections: 4096,
             requests_per_source: 8,
@@ -78,6 +81,7 @@ impl Default for Limits {
 #[derive(Clone)]
 struct ServerState {
     engine: Arc<Engine>,
+    limits: Limits,
     in_flight: Arc<extract::InFlight>,
     bulk: Arc<bulk::BulkLane>,
 }
@@ -102,6 +106,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
 fn router_with(engine: Arc<Engine>, limits: Limits) -> Router {
     let state = ServerState {
         engine: engine.clone(),
+        limits,
         in_flight: Arc::new(extract::InFlight::new(limits)),
         bulk: Arc::new(bulk::BulkLane::start()),
     };

@@ -15,7 +15,19 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// closed without reading on.
 const MAX_DRAIN_BYTES: usize = 16 * MAX_BODY_BYTES;
 
-async fn read_limited(body: Body) -> Result<bytes::Bytes, ScimError> {
+/// Read the body, for at most `timeout` (a client trickling its body holds one of its source's
+/// places for requests in flight).
+async fn read_limited(body: Body, timeout: std::time::Duration) -> Result<bytes::Bytes, ScimError> {
+    tokio::time::timeout(timeout, read_all(body)).await.unwrap_or_else(|_| {
+        Err(ScimError::new(
+            408,
+            None,
+            format!("the request body did not arrive within {} s; send it again", timeout.as_secs_f64()),
+        ))
+    })
+}
+
+async fn read_all(body: Body) -> Result<bytes::Bytes, ScimError> {
     use http_body_util::BodyExt;
     let mut body = body;
     let mut buf = bytes::BytesMut::new();
@@ -46,7 +58,11 @@ fn too_large() -> ScimError {
 
 /// Read a JSON request body's bytes: `application/scim+json` or `application/json`, at most
 /// 1 MiB, and not empty.
-pub(super) async fn read_json_bytes(headers: &HeaderMap, body: Body) -> Result<bytes::Bytes, ScimError> {
+pub(super) async fn read_json_bytes(
+    headers: &HeaderMap,
+    body: Body,
+    timeout: std::time::Duration,
+) -> Result<bytes::Bytes, ScimError> {
     if let Some(ct) = headers.get(header::CONTENT_TYPE) {
         let ct = ct.to_str().unwrap_or_default().split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
         let json = ct == "application/json" || ct == "application/scim+json" || ct.ends_with("+json");
@@ -63,7 +79,7 @@ pub(super) async fn read_json_bytes(headers: &HeaderMap, body: Body) -> Result<b
     if declared.is_some_and(|len| len > MAX_DRAIN_BYTES as u64) {
         return Err(too_large());
     }
-    let bytes = read_limited(body).await?;
+    let bytes = read_limited(body, timeout).await?;
     if bytes.is_empty() {
         return Err(ScimError::invalid_syntax("the request has no body; send the resource as JSON"));
     }
