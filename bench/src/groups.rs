@@ -6,9 +6,15 @@ use std::time::Duration;
 
 use crate::client::{extract_id, Call, Load};
 use crate::entra;
-use crate::phases::{Make, Runner, FILL_BATCH, SMALL_GROUP_START, SMALL_GROUP_STRIDE};
+use crate::runner::{Make, Runner};
 
 /// Set-up steps get a generous time bound: they must finish for the measurement to mean anything.
+/// Members a small group starts with, and how many consecutive adds it takes before the next group.
+pub(crate) const SMALL_GROUP_START: u64 = 10;
+pub(crate) const SMALL_GROUP_STRIDE: u64 = 40;
+/// Members per PATCH when filling groups during set-up.
+pub(crate) const FILL_BATCH: u64 = 1_000;
+
 const SETUP_DURATION: Duration = Duration::from_secs(900);
 
 fn setup_load(r: &Runner<'_>, requests: u64) -> Load {

@@ -15,7 +15,8 @@ use tokio::net::TcpStream;
 
 use crate::client::{self, Call, Load, Target};
 use crate::entra;
-use crate::phases::{Make, Runner};
+pub use crate::hostile_stats::{AttackStats, HostileReport, HostileScenario, SocketStats};
+use crate::runner::{Make, Runner};
 
 /// The server's limits (scimdesk: `scim::resource::MAX_MEMBERS`, `MAX_ARRAY_ITEMS`,
 /// `scim::filter::MAX_FILTER_LEN`, `MAX_FILTER_DEPTH`).
@@ -28,17 +29,6 @@ const ATTACK_USERS: usize = 50;
 /// The worst-case requests' own target: each answered within this.
 pub const WORST_CASE_BUDGET_MS: f64 = 250.0;
 
-/// How big the phase is.
-#[derive(Clone, Copy, Debug)]
-pub struct HostileScenario {
-    /// How long each Entra-load run (alone, under attack) lasts.
-    pub duration: Duration,
-    /// Connections of the Entra load.
-    pub connections: usize,
-    /// Sockets the connection abuser keeps open at most.
-    pub sockets: usize,
-}
-
 /// One kind of worst-case request, with what it must be answered with.
 struct Attack {
     name: &'static str,
@@ -47,52 +37,6 @@ struct Attack {
     body: Option<Bytes>,
     /// `None`: any 2xx.
     status: Option<u16>,
-}
-
-/// What one kind of worst-case request measured.
-#[derive(Default, Clone)]
-pub struct AttackStats {
-    pub name: &'static str,
-    pub latencies_us: Vec<u32>,
-    pub unexpected: u64,
-    pub first_unexpected: Option<String>,
-}
-
-impl AttackStats {
-    pub fn quantile_ms(&self, q: f64) -> f64 {
-        let mut sorted = self.latencies_us.clone();
-        sorted.sort_unstable();
-        if sorted.is_empty() {
-            return 0.0;
-        }
-        let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-        sorted[rank - 1] as f64 / 1000.0
-    }
-    pub fn max_ms(&self) -> f64 {
-        self.latencies_us.iter().copied().max().unwrap_or(0) as f64 / 1000.0
-    }
-}
-
-/// What the connection abuser saw.
-#[derive(Default, Clone, Debug)]
-pub struct SocketStats {
-    pub target: usize,
-    pub opened: u64,
-    pub connect_failures: u64,
-    /// Sockets the server closed (EOF or reset) while the client stayed silent.
-    pub closed_by_server: u64,
-    /// Sockets still open when the phase ended.
-    pub open_at_end: u64,
-    /// Seconds from connect to the server's close, shortest and longest seen.
-    pub closed_after_s: Option<(f64, f64)>,
-}
-
-/// Everything the hostile phase reports beyond its two Entra-load phases.
-#[derive(Default, Clone)]
-pub struct HostileReport {
-    pub attacks: Vec<AttackStats>,
-    pub sockets: SocketStats,
-    pub attack_seconds: f64,
 }
 
 /// The Entra-shaped request mix of the other phases: userName eq filter, GET by id, PATCH.

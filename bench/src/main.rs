@@ -7,9 +7,11 @@ mod entra;
 mod floor;
 mod groups;
 mod hostile;
+mod hostile_stats;
 mod phases;
 mod process;
 mod report;
+mod runner;
 mod serverlog;
 
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -20,7 +22,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use clap::{Parser, Subcommand};
 
 use client::{Load, Target};
-use phases::{Scenario, Targets};
+use runner::{Scenario, Targets};
 
 #[derive(Parser, Debug)]
 #[command(name = "scimdesk-bench", about = "Entra-shaped load benchmark for the ScimDesk SCIM server")]

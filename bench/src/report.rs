@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use crate::phases::RunResults;
 use crate::process::Memory;
+use crate::runner::RunResults;
 
 /// One target of the issue and whether this run met it (`None`: not measured in this run).
 pub struct Verdict {
