@@ -138,7 +138,7 @@ pub struct ServeLimits {
     #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..=65_536))]
     max_connections: u32,
     /// Requests of one source served at once; more wait their turn (see --queue-timeout).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=1024))]
     requests_per_source: u32,
     /// How long a request waits for its source's turn before it is answered 429.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "30s")]

@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use crate::scim::ScimError;
 
@@ -15,6 +15,10 @@ use crate::scim::ScimError;
 pub(super) const BULK_BODY_BYTES: usize = 64 * 1024;
 /// Filters longer than this go to the bulk lane (a 4 KiB filter takes milliseconds to match).
 pub(super) const BULK_FILTER_BYTES: usize = 1024;
+
+/// Bulk requests in progress at once, of all sources; more wait their turn. This bounds what the
+/// largest requests can put in the writer's queue ahead of everyone else's writes.
+const BULK_IN_PROGRESS: usize = 2;
 
 /// How much lower than the server's other threads the lane runs (nice value; Linux).
 #[cfg(target_os = "linux")]
@@ -25,6 +29,7 @@ type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
 pub(super) struct BulkLane {
     /// `None` when the lane's thread could not be started: bulk work then runs where it is.
     jobs: Option<mpsc::UnboundedSender<Job>>,
+    turns: Semaphore,
 }
 
 impl BulkLane {
@@ -42,10 +47,10 @@ impl BulkLane {
             })
         });
         match started {
-            Ok(_) => BulkLane { jobs: Some(jobs) },
+            Ok(_) => BulkLane { jobs: Some(jobs), turns: Semaphore::new(BULK_IN_PROGRESS) },
             Err(e) => {
                 tracing::error!(error = %e, "could not start the bulk lane; large requests run with the others");
-                BulkLane { jobs: None }
+                BulkLane { jobs: None, turns: Semaphore::new(BULK_IN_PROGRESS) }
             }
         }
     }
@@ -57,7 +62,11 @@ impl BulkLane {
         T: Send + 'static,
         F: Future<Output = Result<T, ScimError>> + Send + 'static,
     {
-        let Some(jobs) = self.jobs.as_ref().filter(|_| size > threshold) else { return work.await };
+        if size <= threshold {
+            return work.await;
+        }
+        let Ok(_turn) = self.turns.acquire().await else { return Err(stopping()) };
+        let Some(jobs) = self.jobs.as_ref() else { return work.await };
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::pin(async move {
             let _ = tx.send(work.await);

@@ -51,8 +51,6 @@ struct ConnectionState {
     since: AtomicU64,
     /// Asks the connection to close (to make room) if it is not serving a request.
     evict: Notify,
-    /// Wakes the connection's watchdog when the phase changes (its deadline moves).
-    changed: Notify,
     /// Whether a whole request head has arrived on this connection: Entra's and a tunnel's do at
     /// once; a connection opened and abandoned never does.
     proven: AtomicBool,
@@ -65,7 +63,6 @@ impl ConnectionState {
         }
         self.since.store(epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
         self.phase.store(phase, Ordering::Release);
-        self.changed.notify_one();
     }
 
     /// When the connection is to be closed for having waited too long in its phase.
@@ -96,7 +93,6 @@ impl Registry {
             phase: AtomicU8::new(IDLE),
             since: AtomicU64::new(self.epoch.elapsed().as_millis() as u64),
             evict: Notify::new(),
-            changed: Notify::new(),
             proven: AtomicBool::new(false),
         });
         self.open.lock().expect("connection registry").push(state.clone());
@@ -337,13 +333,11 @@ async fn connection(
     tokio::pin!(conn);
     let mut stopping = false;
     loop {
-        let deadline = state.deadline(epoch, &limits);
-        let timed_out = async {
-            match deadline {
-                Some(at) => tokio::time::sleep_until(at.into()).await,
-                None => tokio::time::sleep(Duration::from_millis(500)).await,
-            }
-        };
+        // The watchdog is not woken by each request (that would cost a wake-up and a timer per
+        // request): it looks at least once per header-read timeout, so a head that starts while
+        // it sleeps is cut at most that much late.
+        let check_by = Instant::now() + limits.header_read_timeout;
+        let wake = state.deadline(epoch, &limits).map_or(check_by, |at| at.min(check_by));
         tokio::select! {
             served = conn.as_mut() => {
                 if let Err(e) = served {
@@ -351,15 +345,14 @@ async fn connection(
                 }
                 break;
             }
-            _ = timed_out => {
-                if deadline.is_some() && state.deadline(epoch, &limits) == deadline {
+            _ = tokio::time::sleep_until(wake.into()) => {
+                if state.deadline(epoch, &limits).is_some_and(|at| Instant::now() >= at) {
                     let phase = state.phase.load(Ordering::Acquire);
                     let why = if phase == HEAD { "a request head not finished in time" } else { "idle for too long" };
                     tracing::debug!(%peer, why, "connection closed");
                     break;
                 }
             }
-            _ = state.changed.notified() => {}
             _ = state.evict.notified() => {
                 if state.phase.load(Ordering::Acquire) != BUSY {
                     tracing::debug!(%peer, "idle connection closed to make room for a new one");

@@ -57,7 +57,8 @@ pub struct Limits {
     pub max_connections: usize,
     /// Requests of one source served at once; more wait their turn, so that one source's burst
     /// cannot crowd out another's requests, nor hold more than this many places in the
-    /// writer's queue.
+    /// writer's queue. Enough for the writes that arrive together to share one commit (group
+    /// commit): 8 cut the throughput of POST /Users by half at 32 connections.
     pub requests_per_source: usize,
     /// How long a request waits for its turn before it is answered 429 (Entra retries later).
     pub queue_timeout: Duration,
@@ -70,7 +71,7 @@ impl Default for Limits {
             body_read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(150),
             max_connections: 4096,
-            requests_per_source: 8,
+            requests_per_source: 32,
             queue_timeout: Duration::from_secs(30),
         }
     }
