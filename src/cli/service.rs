@@ -82,6 +82,7 @@ impl ServiceSpec {
     }
 
     /// Read `--data-dir` and `--bind` back from a command line (the executable first).
+    #[cfg_attr(not(any(target_os = "linux", target_os = "macos", test)), allow(dead_code))]
     fn from_command_line(words: &[String]) -> Option<ServiceSpec> {
         let (exe, rest) = words.split_first()?;
         let value = |flag: &str| rest.iter().position(|w| w == flag).and_then(|i| rest.get(i + 1)).cloned();
