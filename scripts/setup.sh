@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 BUILD_PACKAGES="build-essential pkg-config file libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev libgtk-3-dev
 libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev"
 # Tests: a headless X server, WebKit's WebDriver, a clipboard reader, a private session bus and
-# a real Secret Service (gnome-keyring); imagemagick for screenshots.
-TEST_PACKAGES="webkit2gtk-driver xvfb xauth xdotool xclip dbus dbus-x11 gnome-keyring libsecret-tools imagemagick"
+# a real Secret Service (gnome-keyring); imagemagick for screenshots; systemd for
+# `systemd-analyze verify` of the unit `scimdesk service install` writes.
+TEST_PACKAGES="webkit2gtk-driver xvfb xauth xdotool xclip dbus dbus-x11 gnome-keyring libsecret-tools imagemagick systemd"
 
 missing=()
 for p in $BUILD_PACKAGES $TEST_PACKAGES; do

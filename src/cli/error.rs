@@ -6,13 +6,15 @@ use std::process::ExitCode;
 use scimdesk::server::BindError;
 use scimdesk::{DirectoryError, EngineError, StoreError};
 
+use super::service::ServiceError;
+
 /// Exit codes, documented in the README (`scimdesk --help` too).
 pub mod exit {
     /// The request was wrong: a bad argument, name, slug, URL or filter.
     pub const INVALID_INPUT: u8 = 2;
     /// No such source (or user, group).
     pub const NOT_FOUND: u8 = 3;
-    /// The slug (or name) is taken.
+    /// The slug (or name) is taken, or the background service serves another data folder.
     pub const CONFLICT: u8 = 4;
     /// The OS keychain could not be used.
     pub const KEYCHAIN: u8 = 5;
@@ -20,6 +22,8 @@ pub mod exit {
     pub const DATA: u8 = 6;
     /// The server could not listen where it was asked to.
     pub const BIND: u8 = 7;
+    /// `service status`: the background service is not installed.
+    pub const NOT_INSTALLED: u8 = 8;
     /// ScimDesk itself failed (the database could not be read or written, output failed).
     pub const INTERNAL: u8 = 1;
 }
@@ -32,6 +36,8 @@ pub enum CliError {
     Directory(#[from] DirectoryError),
     #[error(transparent)]
     Bind(#[from] BindError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
     /// Writing the output failed (a closed pipe, a full disk).
     #[error("could not write the output: {0}")]
     Output(String),
@@ -44,16 +50,20 @@ fn store_exit(e: &StoreError) -> u8 {
     }
 }
 
+fn engine_exit(e: &EngineError) -> u8 {
+    match e {
+        EngineError::Store(e) => store_exit(e),
+        EngineError::InvalidSlug(_) | EngineError::InvalidInput(_) => exit::INVALID_INPUT,
+        EngineError::SourceNotFound(_) => exit::NOT_FOUND,
+        EngineError::SlugTaken(_) => exit::CONFLICT,
+        EngineError::Keychain(_) => exit::KEYCHAIN,
+    }
+}
+
 impl CliError {
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
-            CliError::Engine(e) => match e {
-                EngineError::Store(e) => store_exit(e),
-                EngineError::InvalidSlug(_) | EngineError::InvalidInput(_) => exit::INVALID_INPUT,
-                EngineError::SourceNotFound(_) => exit::NOT_FOUND,
-                EngineError::SlugTaken(_) => exit::CONFLICT,
-                EngineError::Keychain(_) => exit::KEYCHAIN,
-            },
+            CliError::Engine(e) => engine_exit(e),
             CliError::Directory(e) => match e {
                 DirectoryError::Store(e) => store_exit(e),
                 DirectoryError::NotFound { .. } => exit::NOT_FOUND,
@@ -64,6 +74,13 @@ impl CliError {
                 | DirectoryError::SelfMember(_) => exit::INVALID_INPUT,
             },
             CliError::Bind(_) => exit::BIND,
+            CliError::Service(e) => match e {
+                ServiceError::Engine(e) => engine_exit(e),
+                ServiceError::NotInstalled(_) => exit::NOT_INSTALLED,
+                ServiceError::OtherDataFolder { .. } => exit::CONFLICT,
+                ServiceError::Unsupported(_) => exit::INVALID_INPUT,
+                ServiceError::Io { .. } | ServiceError::Manager(_) => exit::INTERNAL,
+            },
             CliError::Output(_) => exit::INTERNAL,
         })
     }
@@ -71,7 +88,9 @@ impl CliError {
     /// The line to print after "error: ".
     pub fn message(&self) -> String {
         let store = match self {
-            CliError::Engine(EngineError::Store(e)) | CliError::Directory(DirectoryError::Store(e)) => Some(e),
+            CliError::Engine(EngineError::Store(e))
+            | CliError::Directory(DirectoryError::Store(e))
+            | CliError::Service(ServiceError::Engine(EngineError::Store(e))) => Some(e),
             _ => None,
         };
         match store {

@@ -3,6 +3,7 @@
 mod error;
 mod export;
 mod listing;
+mod service;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -21,7 +22,8 @@ use scimdesk::server::Limits;
     version,
     about = "ScimDesk: receive your identity directory from Entra ID over SCIM 2.0",
     after_help = "Exit codes: 0 done, 1 ScimDesk failed (database), 2 invalid input, 3 no such source, \
-                  4 slug taken, 5 keychain unavailable, 6 data folder or database unusable, 7 cannot listen."
+                  4 slug taken (or service installed for another data folder), 5 keychain unavailable, \
+                  6 data folder or database unusable, 7 cannot listen, 8 service not installed (service status)."
 )]
 pub struct Cli {
     /// Where ScimDesk keeps its database (default: the OS data directory, e.g. ~/.local/share/scimdesk).
@@ -72,6 +74,9 @@ enum Command {
     /// Change settings.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Keep `scimdesk serve` running as your background service (systemd user unit, LaunchAgent).
+    #[command(subcommand)]
+    Service(service::ServiceCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -210,6 +215,10 @@ fn print_issued(issued: &IssuedToken) {
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let data_dir = cli.data_dir.clone().unwrap_or_else(Engine::default_data_dir);
+    // The service commands open the data folder only when they need it.
+    if let Command::Service(cmd) = cli.command {
+        return Ok(service::run(&data_dir, cmd).await?);
+    }
     let engine = Engine::open(&data_dir).await?;
     match cli.command {
         Command::Serve { bind, limits } => serve(engine, bind, limits.limits()).await,
@@ -226,6 +235,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("data dir:        {}", engine.data_dir().display());
             Ok(())
         }
+        Command::Service(_) => unreachable!("handled before the engine opens"),
     }
 }
 

@@ -81,12 +81,16 @@ impl Server {
         Server::serve_with_args(data_dir, extra_env, &[])
     }
 
-    /// Serve with extra environment variables and extra `serve` arguments.
+    /// Serve with extra environment variables and extra `serve` arguments (a free port unless
+    /// they hold a `--bind`).
     pub fn serve_with_args(data_dir: &Path, extra_env: &[(&str, &str)], args: &[&str]) -> Server {
         let stderr_log = data_dir.join(format!("serve-{}.log", std::process::id()));
         let log_file = std::fs::OpenOptions::new().create(true).append(true).open(&stderr_log).expect("log file");
         let mut cmd = Command::new(bin());
-        cmd.arg("--data-dir").arg(data_dir).args(["serve", "--bind", "127.0.0.1:0"]).args(args);
+        cmd.arg("--data-dir").arg(data_dir).arg("serve").args(args);
+        if !args.contains(&"--bind") {
+            cmd.args(["--bind", "127.0.0.1:0"]);
+        }
         for (k, v) in extra_env {
             cmd.env(k, v);
         }
