@@ -37,6 +37,9 @@ step "UI: unit tests (Vitest)"
 step "Desktop app: build (cargo build -p scimdesk-app)"
 cargo build -p scimdesk-app
 
+step "Desktop app: clippy (warnings are errors)"
+cargo clippy -p scimdesk-app --all-targets --locked -- -D warnings
+
 if [[ ! -x .tools/bin/tauri-driver ]]; then
   step "tauri-driver: install into .tools/"
   cargo install tauri-driver --locked --root "$ROOT/.tools"
