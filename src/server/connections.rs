@@ -206,8 +206,8 @@ pub(super) async fn serve(
             },
             _ = &mut shutdown => break,
         };
-        // At the limit, the newcomer gets the place of the connection idle the longest; when
-        // every connection is serving a request, it waits for one to end.
+        // At the limit, the newcomer takes the place of a connection that never sent a request,
+        // else of the one idle the longest; when none can go yet, it waits.
         while registry.count.load(Ordering::Acquire) >= limits.max_connections {
             if !at_limit_logged {
                 tracing::warn!(
