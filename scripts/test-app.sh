@@ -16,7 +16,7 @@ missing=()
 for tool in node npm cargo xvfb-run xauth dbus-run-session gnome-keyring-daemon WebKitWebDriver xclip; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
-python3 -c 'import Xlib' 2>/dev/null || missing+=("python3-xlib")
+/usr/bin/python3 -c 'import Xlib' 2>/dev/null || missing+=("python3-xlib")
 if ((${#missing[@]})); then
   echo "test-app: missing ${missing[*]}; install the system packages listed in docs (SETUP) first" >&2
   exit 1
