@@ -22,6 +22,16 @@ function x11(command) {
   return execFileSync('/usr/bin/python3', [X11, command], { timeout: 10000 }).toString().split('\n').filter(Boolean);
 }
 
+/** How many web processes `pid` runs (WebKitGTK renders each webview's page in a WebKitWebProcess). */
+function webProcesses(pid) {
+  const tasks = path.join('/proc', String(pid), 'task');
+  // Threads and processes may end while we read; they count as gone.
+  const read = (file) => { try { return readFileSync(file, 'utf8'); } catch { return ''; } };
+  const children = readdirSync(tasks).flatMap((t) => read(path.join(tasks, t, 'children')).split(' ').filter(Boolean));
+  // `comm` holds the first 15 characters of the name: WebKitWebProces.
+  return children.filter((c) => read(`/proc/${c}/comm`).startsWith('WebKitWebProc')).length;
+}
+
 async function eventually(check, message, timeout = 15000) {
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {
@@ -115,7 +125,7 @@ test('the login switch writes an autostart entry that starts hidden, and removes
   }
 });
 
-test('started with --hidden, ScimDesk serves from the tray with no window; Open and Quit work from the tray', async () => {
+test('started with --hidden, ScimDesk serves from the tray with no window; Open, close (webview freed) and Quit work from the tray', async () => {
   const desktop = await startDesktopServices();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'scimdesk-e2e-'));
   const bind = `127.0.0.1:${await freePort()}`;
@@ -140,8 +150,20 @@ test('started with --hidden, ScimDesk serves from the tray with no window; Open 
     assert.deepEqual(x11('visible'), [], 'no window is shown');
     assert.equal(exitCode, null, 'the app keeps running with no window');
 
+    assert.equal(webProcesses(child.pid), 0, 'no web page runs while hidden');
     await desktop.trayClick('Open ScimDesk');
     await eventually(() => x11('visible').length === 1, 'Open ScimDesk in the tray did not open the window');
+    await eventually(() => webProcesses(child.pid) > 0, 'the window runs no web page');
+
+    // Closed, the window's webview is destroyed: its web process ends, the server serves on.
+    x11('close');
+    await eventually(() => x11('visible').length === 0, 'the window stayed open after WM_DELETE_WINDOW');
+    await eventually(() => webProcesses(child.pid) === 0,
+      'the closed window\'s web process still runs');
+    assert.equal((await fetch(`http://${bind}/source/scim/none/v2/ServiceProviderConfig`)).status, 404);
+
+    await desktop.trayClick('Open ScimDesk');
+    await eventually(() => x11('visible').length === 1, 'Open ScimDesk did not build the window again');
 
     await desktop.trayClick('Quit');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 15000))]);
