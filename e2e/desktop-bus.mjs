@@ -89,8 +89,8 @@ function menuEntries([id, props, children]) {
 /**
  * Serve a tray host and a notification server on the session bus. Returns `trayItems` (what
  * registered with the tray host), `notifications` (what was shown), `trayMenu()` (the labels
- * of the first registered item's menu, read over the bus as a tray host does), `trayClick(label)`
- * and `stop()`.
+ * of the first registered item's menu, read over the bus as a tray host does), `trayClick(label)`,
+ * `trayIconFile()` and `stop()`.
  */
 export async function startDesktopServices() {
   const bus = dbus.sessionBus();
@@ -102,12 +102,20 @@ export async function startDesktopServices() {
     if (msg.member === 'RegisterStatusNotifierItem') senders.push(msg.sender);
     return false;
   });
-  const menuOfItem = async () => {
+  const itemProperty = async (name) => {
     const [registered] = watcher.items;
     const [service, itemPath] = registered.startsWith('/') ? [senders[0], registered] : [registered, '/StatusNotifierItem'];
     const item = await bus.getProxyObject(service, itemPath);
-    const menuPath = await item.getInterface('org.freedesktop.DBus.Properties').Get('org.kde.StatusNotifierItem', 'Menu');
-    const menu = (await bus.getProxyObject(service, menuPath.value)).getInterface('com.canonical.dbusmenu');
+    return { service, value: (await item.getInterface('org.freedesktop.DBus.Properties').Get('org.kde.StatusNotifierItem', name)).value };
+  };
+  /** The icon file the item shows: IconName is a file's path, or a name in IconThemePath. */
+  const trayIconFile = async () => {
+    const { value: name } = await itemProperty('IconName');
+    return name.startsWith('/') ? name : `${(await itemProperty('IconThemePath')).value}/${name}.png`;
+  };
+  const menuOfItem = async () => {
+    const { service, value: menuPath } = await itemProperty('Menu');
+    const menu = (await bus.getProxyObject(service, menuPath)).getInterface('com.canonical.dbusmenu');
     const [, layout] = await menu.GetLayout(0, -1, []);
     return { menu, entries: menuEntries(layout) };
   };
@@ -130,6 +138,7 @@ export async function startDesktopServices() {
     notifications: notifications.sent,
     trayMenu,
     trayClick,
+    trayIconFile,
     stop: () => bus.disconnect(),
   };
 }

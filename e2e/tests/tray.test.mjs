@@ -32,6 +32,16 @@ function webProcesses(pid) {
   return children.filter((c) => read(`/proc/${c}/comm`).startsWith('WebKitWebProc')).length;
 }
 
+/** The colour of the state dot in the tray icon's file (icons/tray/*.png; ImageMagick reads it). */
+const DOT = { serving: 'srgba(47,158,68,1)', problem: 'srgba(224,49,49,1)', stopped: 'srgba(134,142,150,1)' };
+function dotColour(file) {
+  try {
+    return execFileSync('/usr/bin/convert', [file, '-format', '%[pixel:p{48,48}]', 'info:'], { timeout: 10000, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  } catch {
+    return 'unreadable';
+  }
+}
+
 async function eventually(check, message, timeout = 15000) {
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {
@@ -146,6 +156,7 @@ test('started with --hidden, ScimDesk serves from the tray with no window; Open,
     }, `nothing answers on ${bind}`, 30000);
     assert.equal(answer.status, 404, 'the SCIM server answers (no such source)');
     await eventually(() => desktop.trayItems.length > 0, 'the hidden app never registered a tray item');
+    await eventually(async () => dotColour(await desktop.trayIconFile()) === DOT.serving, 'the tray icon does not show serving (green)');
     await new Promise((r) => setTimeout(r, 2000));
     assert.deepEqual(x11('visible'), [], 'no window is shown');
     assert.equal(exitCode, null, 'the app keeps running with no window');
@@ -179,7 +190,7 @@ test('started with --hidden, ScimDesk serves from the tray with no window; Open,
   }
 });
 
-test('a port that cannot be used shows as a problem in the tray menu', async () => {
+test('a port that cannot be used shows as a problem in the tray icon and menu', async () => {
   const desktop = await startDesktopServices();
   const blocker = net.createServer();
   await new Promise((resolve) => blocker.listen(0, '127.0.0.1', resolve));
@@ -193,6 +204,7 @@ test('a port that cannot be used shows as a problem in the tray menu', async () 
     let labels = [];
     await eventually(async () => (labels = await desktop.trayMenu()).some((l) => l.startsWith('Not serving: ') && l.includes('in use')),
       () => `the tray menu does not say why ScimDesk does not serve: ${JSON.stringify(labels)}`);
+    await eventually(async () => dotColour(await desktop.trayIconFile()) === DOT.problem, 'the tray icon does not show a problem (red)');
   } finally {
     try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already ended */ }
     await new Promise((r) => setTimeout(r, 300));

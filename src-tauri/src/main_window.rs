@@ -82,9 +82,11 @@ fn tell_once_that_serving_continues(app: &AppHandle) {
         .title("ScimDesk keeps serving from the tray")
         .body("Entra ID can still reach ScimDesk. Open it again, or quit it, from its icon in the tray.")
         .show();
-    // Without a notification server (a bare X session) there is nothing to do but carry on.
-    if let Err(e) = shown {
-        tracing::warn!(error = %e, "could not show the tray notice");
+    // Sent in the background: without a notification server (a bare X session) it is dropped and
+    // ScimDesk carries on.
+    match shown {
+        Ok(()) => tracing::info!("told the admin that ScimDesk keeps serving from the tray"),
+        Err(e) => tracing::warn!(error = %e, "could not show the tray notice"),
     }
 }
 
@@ -110,7 +112,11 @@ pub fn quit(app: &AppHandle) {
 /// The last window closing does not end the process; on exit the server stops gracefully.
 pub fn on_run_event(app: &AppHandle, event: &RunEvent) {
     match event {
-        RunEvent::ExitRequested { code: None, api, .. } if !app.state::<Quitting>().0.load(Ordering::SeqCst) => {
+        // `code: None` with no window left is the last window closing. With a window still open it
+        // is a request to quit (macOS's app menu, Cmd+Q), which is let through like the tray's Quit.
+        RunEvent::ExitRequested { code: None, api, .. }
+            if !app.state::<Quitting>().0.load(Ordering::SeqCst) && app.webview_windows().is_empty() =>
+        {
             api.prevent_exit();
         }
         RunEvent::Exit => {
