@@ -9,8 +9,9 @@ BUILD_PACKAGES="build-essential pkg-config file libssl-dev libdbus-1-dev libwebk
 libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev"
 # Tests: a headless X server, WebKit's WebDriver, a clipboard reader, a private session bus and
 # a real Secret Service (gnome-keyring); imagemagick for screenshots; systemd for
-# `systemd-analyze verify` of the unit `scimdesk service install` writes.
-TEST_PACKAGES="webkit2gtk-driver xvfb xauth xdotool xclip dbus dbus-x11 gnome-keyring libsecret-tools imagemagick systemd"
+# `systemd-analyze verify` of the unit `scimdesk service install` writes; python3-xlib to close
+# the window as a window manager would (e2e/x11.py).
+TEST_PACKAGES="webkit2gtk-driver xvfb xauth xdotool xclip dbus dbus-x11 gnome-keyring libsecret-tools imagemagick systemd python3-xlib"
 
 missing=()
 for p in $BUILD_PACKAGES $TEST_PACKAGES; do

@@ -4,7 +4,8 @@
 # Xvfb, in a private session bus with gnome-keyring).
 #
 # Needs the Debian 12 packages of the build and test lists in the project's install step
-# (libwebkit2gtk-4.1-dev ..., webkit2gtk-driver xvfb xauth xclip dbus dbus-x11 gnome-keyring).
+# (libwebkit2gtk-4.1-dev ..., webkit2gtk-driver xvfb xauth xclip dbus dbus-x11 gnome-keyring
+# python3-xlib).
 # Installs what comes from npm and crates.io itself: the UI and e2e packages, and tauri-driver
 # into .tools/ (skipped when present).
 set -euo pipefail
@@ -15,6 +16,7 @@ missing=()
 for tool in node npm cargo xvfb-run xauth dbus-run-session gnome-keyring-daemon WebKitWebDriver xclip; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
+/usr/bin/python3 -c 'import Xlib' 2>/dev/null || missing+=("python3-xlib")
 if ((${#missing[@]})); then
   echo "test-app: missing ${missing[*]}; install the system packages listed in docs (SETUP) first" >&2
   exit 1

@@ -4,23 +4,15 @@
 use std::path::PathBuf;
 
 use scimdesk::Engine;
-use tauri::{Manager, RunEvent};
+use tauri::Manager;
 
 use crate::clipboard::SecretClipboard;
 use crate::error::CommandError;
 use crate::state::AppState;
-use crate::{bridge, logging};
+use crate::{bridge, logging, main_window, tray};
 
 fn data_dir() -> PathBuf {
     std::env::var_os("SCIMDESK_DATA_DIR").map(PathBuf::from).unwrap_or_else(Engine::default_data_dir)
-}
-
-fn focus_main_window(app: &tauri::AppHandle) {
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
-    }
 }
 
 /// Run the app with the window's `context` (`tauri::generate_context!()` in the binary).
@@ -28,14 +20,28 @@ pub fn run(context: tauri::Context<tauri::Wry>) {
     let data_dir = data_dir();
     let log_dir = data_dir.join("logs");
     let _log_guard = logging::init(&log_dir);
-    tracing::info!(data_dir = %data_dir.display(), "starting ScimDesk");
+    let hidden = main_window::started_hidden(&std::env::args().collect::<Vec<_>>());
+    tracing::info!(data_dir = %data_dir.display(), hidden, "starting ScimDesk");
 
     let bindings = crate::specta_builder();
     let app = tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| focus_main_window(app)))
+        // A second launch opens the window of the first, unless it is the login's hidden start.
+        .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            if !main_window::started_hidden(&args) {
+                main_window::open(app);
+            }
+        }))
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::Builder::new().arg(main_window::HIDDEN_ARG).build())
+        .manage(main_window::Quitting::default())
         .invoke_handler(bindings.invoke_handler())
+        .on_window_event(main_window::on_window_event)
         .setup(move |app| {
             bindings.mount_events(app);
+            // Without a tray host the app still runs; the window is then the only way in.
+            if let Err(e) = tray::install(app.handle(), main_window::open, main_window::quit) {
+                tracing::error!(error = %e, "could not put ScimDesk in the tray");
+            }
             // Opening the store takes milliseconds; the server starts in the background.
             let engine = tauri::async_runtime::block_on(Engine::open(&data_dir)).map_err(|e| {
                 tracing::error!(error = %e, "cannot open the data directory");
@@ -43,12 +49,18 @@ pub fn run(context: tauri::Context<tauri::Wry>) {
             });
             let state = AppState::new(engine.clone(), SecretClipboard::from_env(), data_dir.clone(), log_dir.clone());
             app.manage(state);
-            if let Ok(engine) = engine {
-                bridge::spawn(app.handle().clone(), engine);
-                let handle = app.handle().clone();
-                tauri::async_runtime::spawn(async move {
-                    handle.state::<AppState>().start_initial(&handle).await;
-                });
+            if !hidden {
+                main_window::open(app.handle());
+            }
+            match engine {
+                Ok(engine) => {
+                    bridge::spawn(app.handle().clone(), engine);
+                    let handle = app.handle().clone();
+                    tauri::async_runtime::spawn(async move {
+                        handle.state::<AppState>().start_initial(&handle).await;
+                    });
+                }
+                Err(e) => tray::engine_failed(app.handle(), &e.message),
             }
             Ok(())
         })
@@ -58,9 +70,5 @@ pub fn run(context: tauri::Context<tauri::Wry>) {
             eprintln!("ScimDesk could not open its window: {e}");
             std::process::exit(1);
         });
-    app.run(|_app, event| {
-        if let RunEvent::Exit = event {
-            tracing::info!("ScimDesk stopped");
-        }
-    });
+    app.run(|app, event| main_window::on_run_event(app, &event));
 }

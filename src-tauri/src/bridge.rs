@@ -42,6 +42,9 @@ pub fn spawn(app: AppHandle, engine: Arc<Engine>) {
                     Ok(Err(RecvError::Closed)) | Err(_) => break,
                 }
             }
+            if let Some(last) = batch.events.last() {
+                crate::tray::request_seen(&app, &last.time);
+            }
             if let Err(e) = batch.emit(&app) {
                 tracing::warn!(error = %e, "could not send events to the window");
             }

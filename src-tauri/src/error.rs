@@ -25,6 +25,8 @@ pub enum ErrorKind {
     /// The SCIM server cannot listen on the address asked for.
     Bind,
     Clipboard,
+    /// Starting at login could not be registered or removed.
+    LaunchAtLogin,
     /// A user or group that does not exist (any more).
     NotFound,
     /// The directory refused the request (a conflict, an invalid value).

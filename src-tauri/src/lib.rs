@@ -8,7 +8,9 @@ mod clipboard;
 mod commands;
 mod error;
 mod logging;
+mod main_window;
 mod state;
+mod tray;
 
 use std::path::Path;
 
@@ -52,6 +54,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::settings::restart_server,
             commands::settings::set_public_url,
             commands::settings::set_clipboard_clear_seconds,
+            commands::settings::launch_at_login,
+            commands::settings::set_launch_at_login,
         ])
         .events(collect_events![EventBatch, ServerStatus])
         // Commands reject with a CommandError, as plain `invoke` did; api.ts turns it into an ApiError.

@@ -152,8 +152,20 @@ impl AppState {
         }
     }
 
+    /// Stop the server gracefully (requests in flight finish); on Quit.
+    pub async fn stop_server(&self) {
+        let handle = self.server.lock().await.handle.take();
+        if let Some(handle) = handle {
+            let addr = handle.local_addr();
+            handle.stop().await;
+            tracing::info!(%addr, "SCIM server stopped");
+        }
+    }
+
+    /// Tell the window and the tray where the server listens, or why it does not.
     pub async fn announce(&self, app: &AppHandle) {
         if let Ok(status) = self.server_status().await {
+            crate::tray::server_changed(app, &status);
             let _ = status.emit(app);
         }
     }

@@ -11,7 +11,7 @@ import type { ResourcePage, ScimResource, UserResource } from './types';
 /** Every kind the shell sends. Typed against the Rust enum: a kind added there fails here until listed. */
 const ERROR_KINDS: Record<ErrorKind, true> = {
   store: true, internal: true, newerDatabase: true, dataDir: true, invalidSlug: true, sourceNotFound: true,
-  slugTaken: true, invalidInput: true, keychain: true, bind: true, clipboard: true, notFound: true, directory: true,
+  slugTaken: true, invalidInput: true, keychain: true, bind: true, clipboard: true, launchAtLogin: true, notFound: true, directory: true,
 };
 
 /** A CommandError's kind, or `unknown` for a failure outside the command (e.g. bad arguments). */
@@ -89,6 +89,9 @@ export const api = {
   restartServer: (bind: string) => call(() => commands.restartServer(bind)),
   setPublicUrl: (url: string) => call(() => commands.setPublicUrl(url.trim() ? url.trim() : null)),
   setClipboardClearSeconds: (seconds: number) => call(() => commands.setClipboardClearSeconds(seconds)),
+  /** Whether ScimDesk starts hidden, in the tray, at login. */
+  launchAtLogin: () => call(() => commands.launchAtLogin()),
+  setLaunchAtLogin: (enabled: boolean) => call(() => commands.setLaunchAtLogin(enabled)),
 
   /** Batches of provisioning events, about ten a second while requests arrive. */
   onProvisioning: (handler: (batch: EventBatch) => void): Promise<UnlistenFn> =>

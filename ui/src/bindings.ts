@@ -33,6 +33,13 @@ export const commands = {
 	restartServer: (bind: string) => __TAURI_INVOKE<ServerStatus>("restart_server", { bind }),
 	setPublicUrl: (url: string | null) => __TAURI_INVOKE<ServerStatus>("set_public_url", { url }),
 	setClipboardClearSeconds: (seconds: number) => __TAURI_INVOKE<null>("set_clipboard_clear_seconds", { seconds }),
+	/**  Whether ScimDesk starts (hidden, in the tray) when the admin logs in. */
+	launchAtLogin: () => __TAURI_INVOKE<boolean>("launch_at_login"),
+	/**
+	 *  Start ScimDesk at login, hidden in the tray (an XDG autostart entry on Linux, a LaunchAgent on
+	 *  macOS, a Run key on Windows), or stop doing so. Answers the new state.
+	 */
+	setLaunchAtLogin: (enabled: boolean) => __TAURI_INVOKE<boolean>("set_launch_at_login", { enabled }),
 };
 
 /** Events */
@@ -92,6 +99,8 @@ export type ErrorKind =
 "dataDir" | "invalidSlug" | "sourceNotFound" | "slugTaken" | "invalidInput" | "keychain" | 
 /**  The SCIM server cannot listen on the address asked for. */
 "bind" | "clipboard" | 
+/**  Starting at login could not be registered or removed. */
+"launchAtLogin" | 
 /**  A user or group that does not exist (any more). */
 "notFound" | 
 /**  The directory refused the request (a conflict, an invalid value). */

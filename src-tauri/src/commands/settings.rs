@@ -3,8 +3,9 @@
 use scimdesk::settings::parse_bind;
 use serde::Serialize;
 use tauri::{AppHandle, State};
+use tauri_plugin_autostart::ManagerExt;
 
-use crate::error::CommandResult;
+use crate::error::{CommandError, CommandResult, ErrorKind};
 use crate::logging::LOG_FILE_PREFIX;
 use crate::state::{AppState, ServerStatus};
 
@@ -66,4 +67,31 @@ pub async fn set_public_url(
 #[specta::specta]
 pub async fn set_clipboard_clear_seconds(state: State<'_, AppState>, seconds: u64) -> CommandResult<()> {
     Ok(state.engine()?.settings().set_clipboard_clear_seconds(seconds).await?)
+}
+
+/// Whether ScimDesk starts (hidden, in the tray) when the admin logs in.
+#[tauri::command]
+#[specta::specta]
+pub async fn launch_at_login(app: AppHandle) -> CommandResult<bool> {
+    app.autolaunch().is_enabled().map_err(|e| login_error("read", &e))
+}
+
+/// Start ScimDesk at login, hidden in the tray (an XDG autostart entry on Linux, a LaunchAgent on
+/// macOS, a Run key on Windows), or stop doing so. Answers the new state.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_launch_at_login(app: AppHandle, enabled: bool) -> CommandResult<bool> {
+    let autolaunch = app.autolaunch();
+    let result = if enabled { autolaunch.enable() } else { autolaunch.disable() };
+    result.map_err(|e| login_error(if enabled { "register" } else { "remove" }, &e))?;
+    tracing::info!(enabled, "launch at login changed");
+    autolaunch.is_enabled().map_err(|e| login_error("read", &e))
+}
+
+fn login_error(action: &str, err: &dyn std::fmt::Display) -> CommandError {
+    tracing::warn!(error = %err, "launch at login: could not {action} the entry");
+    CommandError::new(
+        ErrorKind::LaunchAtLogin,
+        format!("ScimDesk could not {action} its start-at-login entry ({err}); check that your autostart folder can be written"),
+    )
 }

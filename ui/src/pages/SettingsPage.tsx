@@ -1,4 +1,4 @@
-import { Alert, Button, Code, Group, NumberInput, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Code, Group, NumberInput, Paper, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useEffect, useState } from 'react';
 
@@ -20,7 +20,8 @@ export function SettingsPage({ status, onStatus }: { status: ServerStatus | null
   const [bind, setBind] = useState('');
   const [publicUrl, setPublicUrl] = useState('');
   const [clearSeconds, setClearSeconds] = useState<number | string>(60);
-  const [errors, setErrors] = useState<{ bind?: string; url?: string; clear?: string }>({});
+  const [launchAtLogin, setLaunchAtLogin] = useState<boolean | null>(null);
+  const [errors, setErrors] = useState<{ bind?: string; url?: string; clear?: string; login?: string }>({});
   const [busy, setBusy] = useState<string | null>(null);
 
   useEffect(() => {
@@ -30,11 +31,12 @@ export function SettingsPage({ status, onStatus }: { status: ServerStatus | null
       setPublicUrl(s.publicUrl ?? '');
       setClearSeconds(s.clipboardClearSeconds);
     }, (e: ApiError) => setLoadError(e.message));
+    api.launchAtLogin().then(setLaunchAtLogin, (e: ApiError) => setErrors((old) => ({ ...old, login: e.message })));
     // Read once; the fields are the admin's from then on.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  const perform = async (key: 'bind' | 'url' | 'clear', action: () => Promise<string>) => {
+  const perform = async (key: 'bind' | 'url' | 'clear' | 'login', action: () => Promise<string>) => {
     setBusy(key);
     setErrors((e) => ({ ...e, [key]: undefined }));
     try {
@@ -46,7 +48,7 @@ export function SettingsPage({ status, onStatus }: { status: ServerStatus | null
     }
   };
 
-  const run = (key: 'bind' | 'url' | 'clear', action: () => Promise<string>) => void perform(key, action);
+  const run = (key: 'bind' | 'url' | 'clear' | 'login', action: () => Promise<string>) => void perform(key, action);
 
   if (loadError) return <Alert color="red">{loadError}</Alert>;
   if (!settings) return null;
@@ -91,6 +93,26 @@ export function SettingsPage({ status, onStatus }: { status: ServerStatus | null
             return 'Clipboard clear time saved.';
           })}>Save</Button>
         </Group>
+      </Section>
+      <Section title="Start at login">
+        <Text size="sm" c="dimmed" mb="xs">
+          Entra ID calls about every 40 minutes and quarantines a job that cannot reach ScimDesk. Started at login, ScimDesk serves from the tray without opening its window; closing the window never stops the server, only Quit in the tray does.
+        </Text>
+        <Switch
+          label="Start ScimDesk when I log in"
+          checked={launchAtLogin ?? false}
+          disabled={launchAtLogin === null || busy === 'login'}
+          error={errors.login}
+          data-testid="settings-launch-at-login"
+          onChange={(e) => {
+            const enabled = e.currentTarget.checked;
+            run('login', async () => {
+              const now = await api.setLaunchAtLogin(enabled);
+              setLaunchAtLogin(now);
+              return now ? 'ScimDesk will start in the tray when you log in.' : 'ScimDesk will no longer start when you log in.';
+            });
+          }}
+        />
       </Section>
       <Section title="Files">
         <Stack gap={6}>
