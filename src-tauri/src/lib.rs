@@ -9,6 +9,7 @@ mod commands;
 mod error;
 mod logging;
 mod main_window;
+mod server_status;
 mod state;
 mod tray;
 
@@ -20,7 +21,7 @@ use tauri_specta::{collect_commands, collect_events, ErrorHandlingMode};
 pub use app::run;
 pub use bridge::EventBatch;
 pub use error::{CommandError, ErrorKind};
-pub use state::ServerStatus;
+pub use server_status::ServerStatus;
 
 /// Where the bindings go, relative to this crate.
 pub const BINDINGS_PATH: &str = "../ui/src/bindings.ts";

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use scimdesk::server::ServerHandle;
 use scimdesk::Engine;
-use serde::Serialize;
 use tauri::AppHandle;
 use tauri_specta::Event;
 use tokio::sync::Mutex;
 
 use crate::clipboard::SecretClipboard;
 use crate::error::{CommandError, CommandResult};
+use crate::server_status::ServerStatus;
 
 pub struct AppState {
     /// The engine, or why it could not be opened (shown in place of the app).
@@ -30,20 +30,6 @@ struct Server {
     requested: Option<SocketAddr>,
     error: Option<CommandError>,
     starting: bool,
-}
-
-/// Where the SCIM server listens, or why it does not. Also sent as the `server-status` event.
-#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
-#[serde(rename_all = "camelCase")]
-#[tauri_specta(event_name = "server-status")]
-pub struct ServerStatus {
-    pub starting: bool,
-    pub listening: Option<String>,
-    pub requested: Option<String>,
-    pub error: Option<CommandError>,
-    pub public_url: Option<String>,
-    /// `SCIMDESK_BIND` chose the address at start-up.
-    pub bind_from_environment: bool,
 }
 
 impl AppState {

@@ -11,7 +11,7 @@ use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Wry};
 use tokio::sync::Notify;
 
-use crate::state::ServerStatus;
+use crate::server_status::ServerStatus;
 
 /// The status line changes at most this often, however fast requests arrive.
 const REFRESH_INTERVAL: Duration = Duration::from_secs(1);

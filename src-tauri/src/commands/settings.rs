@@ -7,7 +7,8 @@ use tauri_plugin_autostart::ManagerExt;
 
 use crate::error::{CommandError, CommandResult, ErrorKind};
 use crate::logging::LOG_FILE_PREFIX;
-use crate::state::{AppState, ServerStatus};
+use crate::server_status::ServerStatus;
+use crate::state::AppState;
 
 #[derive(Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
