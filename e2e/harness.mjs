@@ -41,6 +41,29 @@ async function waitForPort(port, timeoutMs) {
 }
 
 /**
+ * A WebDriver session, which starts the app. A session asked for before the WebKitWebDriver
+ * behind tauri-driver is ready fails with the connection closed (UND_ERR_SOCKET, seen once in a
+ * fresh-clone CI run); launchApp waits for its port first, and that error is retried as well.
+ * Nothing else is.
+ */
+async function newSession(driverPort) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await remote({
+        hostname: '127.0.0.1',
+        port: driverPort,
+        logLevel: process.env.SCIMDESK_E2E_VERBOSE ? 'warn' : 'silent',
+        connectionRetryCount: 0,
+        capabilities: { 'tauri:options': { application: APP }, 'wdio:enforceWebDriverClassic': true },
+      });
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes('UND_ERR_SOCKET')) throw err;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
+}
+
+/**
  * Launch the app. `env` adds to (or, with a value of undefined, removes from) the environment.
  * Returns the WebdriverIO browser, the app's SCIM address, its data dir, and `stop()`.
  */
@@ -57,14 +80,19 @@ export async function launchApp({ env = {}, bind } = {}) {
     env: childEnv, detached: true, stdio: ['ignore', 'ignore', process.env.SCIMDESK_E2E_VERBOSE ? 'inherit' : 'ignore'],
   });
   const launchedAt = Date.now();
-  await waitForPort(driverPort, 15000);
-  const browser = await remote({
-    hostname: '127.0.0.1',
-    port: driverPort,
-    logLevel: process.env.SCIMDESK_E2E_VERBOSE ? 'warn' : 'silent',
-    connectionRetryCount: 0,
-    capabilities: { 'tauri:options': { application: APP }, 'wdio:enforceWebDriverClassic': true },
-  });
+  let browser;
+  try {
+    await waitForPort(driverPort, 15000);
+    // tauri-driver forwards sessions to the WebKitWebDriver it starts: wait for that one too.
+    await waitForPort(nativePort, 15000);
+    browser = await newSession(driverPort);
+  } catch (err) {
+    // Without a session there is no stop() for the caller to call: end the driver (and whatever
+    // it started) here, or the test process waits on it forever.
+    try { process.kill(-driver.pid, 'SIGTERM'); } catch { /* already ended */ }
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const stop = async () => {
     try { await browser.deleteSession(); } catch { /* the app may be gone already */ }
     try { process.kill(-driver.pid, 'SIGTERM'); } catch { /* already ended */ }
