@@ -11,9 +11,13 @@ import { fileURLToPath } from 'node:url';
 
 import { remote } from 'webdriverio';
 
+import { addMembers, entraGroup, entraUser } from './entra.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 export const APP = process.env.SCIMDESK_APP_BINARY ?? path.join(root, 'target', 'debug', 'scimdesk-app');
+/** The headless CLI (`scimdesk`), for the background service the window attaches to. */
+export const CLI = process.env.SCIMDESK_CLI_BINARY ?? path.join(root, 'target', 'debug', 'scimdesk');
 const TAURI_DRIVER = process.env.TAURI_DRIVER ?? path.join(root, '.tools', 'bin', 'tauri-driver');
 
 export function freePort() {
@@ -27,7 +31,7 @@ export function freePort() {
   });
 }
 
-async function waitForPort(port, timeoutMs) {
+export async function waitForPort(port, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const ok = await new Promise((resolve) => {
@@ -184,4 +188,17 @@ export async function clickWhenReady(browser, selector, timeout = 10000) {
       return false;
     }
   }, { timeout, interval: 150, timeoutMsg: `could not click ${selector}: ${lastError?.message}` });
+}
+
+/** What Entra's first cycle sends for Ada and Alan in Sales: two users, a group, its members. */
+export async function provisionSales(baseUrl, token) {
+  const ada = await scim(baseUrl, token, 'POST', '/Users', entraUser('ada@contoso.com', 'Ada', 'Lovelace', 'e-1'));
+  const alan = await scim(baseUrl, token, 'POST', '/Users', entraUser('alan@contoso.com', 'Alan', 'Turing', 'e-2'));
+  const sales = await scim(baseUrl, token, 'POST', '/Groups', entraGroup('Sales', 'g-1'));
+  for (const [what, answer] of [['Ada', ada], ['Alan', alan], ['Sales', sales]]) {
+    if (answer.status !== 201) throw new Error(`creating ${what} answered ${answer.status}`);
+  }
+  const added = await scim(baseUrl, token, 'PATCH', `/Groups/${sales.body.id}`, addMembers(ada.body.id, alan.body.id));
+  if (![200, 204].includes(added.status)) throw new Error(`PATCH members answered ${added.status}`);
+  return { ada: ada.body, alan: alan.body, sales: sales.body };
 }

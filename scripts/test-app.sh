@@ -36,8 +36,10 @@ step "UI: type-check, lint, build"
 step "UI: unit tests (Vitest)"
 (cd ui && npx vitest run)
 
-step "Desktop app: build (cargo build -p scimdesk-app)"
+step "Desktop app and CLI: build (the e2e tests run both)"
 cargo build -p scimdesk-app
+# Apart, so the CLI keeps the engine's own features (already built by the engine's tests).
+cargo build -p scimdesk --bin scimdesk
 
 step "Desktop app: clippy (warnings are errors)"
 cargo clippy -p scimdesk-app --all-targets --locked -- -D warnings
@@ -51,6 +53,7 @@ step "End-to-end tests: install the WebDriver client"
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 
 step "End-to-end tests (Xvfb, private session bus, gnome-keyring)"
-export SCIMDESK_APP_BINARY="$ROOT/target/debug/scimdesk-app" TAURI_DRIVER="$ROOT/.tools/bin/tauri-driver"
+export SCIMDESK_APP_BINARY="$ROOT/target/debug/scimdesk-app" SCIMDESK_CLI_BINARY="$ROOT/target/debug/scimdesk"
+export TAURI_DRIVER="$ROOT/.tools/bin/tauri-driver"
 cd e2e
 timeout 900 ./headless.sh npm test --silent

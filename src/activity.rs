@@ -1,7 +1,10 @@
 //! The activity service: what each SCIM request did becomes an activity row (kept in
-//! `activity.db`) and a [`ProvisioningEvent`] for the window's live view.
+//! `activity.db`) and a [`ProvisioningEvent`] for the window's live view. A window attached to
+//! the background service follows the rows the service writes and publishes them as events.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::change::Change;
 use crate::events::{Events, ProvisioningEvent};
@@ -61,8 +64,71 @@ impl Activity {
         });
     }
 
+    /// Publish, as events, the rows another process on this data folder (the background service)
+    /// adds to the activity log, looking every `interval`; rows already there are not events.
+    /// Following stops when the returned value is dropped.
+    pub fn follow(&self, interval: Duration) -> Result<Following, StoreError> {
+        let mut cursors = self.store.last_activity_ids()?;
+        let (store, events) = (self.store.clone(), self.events.clone());
+        let task = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(interval);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                if let Err(e) = publish_new_rows(&store, &events, &mut cursors) {
+                    tracing::warn!(error = %e, "could not read the activity log");
+                }
+            }
+        });
+        Ok(Following(task))
+    }
+
     /// Write the buffered rows now (when the server stops).
     pub async fn flush(&self) -> Result<(), StoreError> {
         self.store.flush_activity().await
     }
+}
+
+/// Following the activity log; stops when dropped.
+pub struct Following(tokio::task::JoinHandle<()>);
+
+impl Drop for Following {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The rows each source gained since `cursors` (source id → last row seen), as events, in order.
+fn publish_new_rows(store: &Store, events: &Events, cursors: &mut HashMap<i64, i64>) -> Result<(), StoreError> {
+    const ROWS_PER_READ: i64 = 1_000;
+    let sources = store.list_sources()?;
+    cursors.retain(|id, _| sources.iter().any(|s| s.id == *id));
+    for source in sources {
+        let cursor = cursors.entry(source.id).or_insert(0);
+        loop {
+            let rows = store.activity_after(source.id, *cursor, ROWS_PER_READ)?;
+            let Some(last) = rows.last() else { break };
+            *cursor = last.id;
+            let full = rows.len() as i64 == ROWS_PER_READ;
+            for row in rows {
+                events.publish(ProvisioningEvent {
+                    seq: 0,
+                    source: source.slug.clone(),
+                    time: row.time,
+                    method: row.method,
+                    path: row.path,
+                    status: row.status as u16,
+                    change: row.change,
+                    // The log does not keep it; the window reloads what it shows instead.
+                    resource_id: None,
+                    summary: row.summary,
+                    latency_ms: row.latency_us as f64 / 1000.0,
+                });
+            }
+            if !full {
+                break;
+            }
+        }
+    }
+    Ok(())
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod scim;
 pub mod server;
+pub mod serving;
 pub mod settings;
 pub mod slug;
 pub mod sources;
@@ -27,6 +28,7 @@ pub use change::Change;
 pub use directory::{Directory, DirectoryError};
 pub use error::{EngineError, Result};
 pub use events::{ProvisioningEvent, RequestStats};
+pub use serving::{Claim, Server, ServerKind, ServingLock};
 pub use settings::{CurrentSettings, Settings};
 pub use sources::{IssuedToken, SourceCounters, SourceSummary, Sources};
 pub use store::{ActivityEntry, SourceCounts, StoreError};
@@ -91,6 +93,16 @@ impl Engine {
     /// Where each request's activity row and event are recorded.
     pub fn activity(&self) -> &Activity {
         &self.activity
+    }
+
+    /// Ask to serve this data folder as `kind`: granted unless another process serves it.
+    pub fn claim_serving(&self, kind: ServerKind) -> std::io::Result<Claim> {
+        serving::claim(&self.data_dir, kind)
+    }
+
+    /// The process that serves this data folder now, if any (`Some(None)`: one that is starting).
+    pub fn serving_process(&self) -> std::io::Result<Option<Option<Server>>> {
+        serving::server_of(&self.data_dir)
     }
 
     /// Events published after each committed change and each refused request.

@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 
-import { addMembers, disable, entraGroup, entraUser } from '../entra.mjs';
-import { APP, byTestId, clickWhenReady, createSourceInWindow, launchApp, readClipboard, scim, textsOf, waitForText, waitForTextIn } from '../harness.mjs';
+import { disable, entraUser } from '../entra.mjs';
+import { APP, byTestId, clickWhenReady, createSourceInWindow, launchApp, provisionSales, readClipboard, scim, textsOf, waitForText, waitForTextIn } from '../harness.mjs';
 
 let app;
 let browser;
@@ -63,14 +63,7 @@ test('Entra ID provisioning appears live in Activity, Users and Groups', async (
   assert.equal(probe.status, 200);
   assert.equal(probe.body.totalResults, 0);
 
-  const ada = await scim(baseUrl, token, 'POST', '/Users', entraUser('ada@contoso.com', 'Ada', 'Lovelace', 'e-1'));
-  const alan = await scim(baseUrl, token, 'POST', '/Users', entraUser('alan@contoso.com', 'Alan', 'Turing', 'e-2'));
-  assert.equal(ada.status, 201);
-  assert.equal(alan.status, 201);
-  const sales = await scim(baseUrl, token, 'POST', '/Groups', entraGroup('Sales', 'g-1'));
-  assert.equal(sales.status, 201);
-  const added = await scim(baseUrl, token, 'PATCH', `/Groups/${sales.body.id}`, addMembers(ada.body.id, alan.body.id));
-  assert.ok([200, 204].includes(added.status), `PATCH members answered ${added.status}`);
+  const { ada } = await provisionSales(baseUrl, token);
   const refused = await scim(baseUrl, 'scimdesk_wrong', 'GET', '/Users');
   assert.equal(refused.status, 401);
 
@@ -92,7 +85,7 @@ test('Entra ID provisioning appears live in Activity, Users and Groups', async (
   await waitForTextIn(browser, '[data-testid="user-row"]', 'ada@contoso.com');
 
   // Disable Ada while the Users tab is open: the row turns Disabled without a reload.
-  const patched = await scim(baseUrl, token, 'PATCH', `/Users/${ada.body.id}`, disable);
+  const patched = await scim(baseUrl, token, 'PATCH', `/Users/${ada.id}`, disable);
   assert.equal(patched.status, 200);
   await browser.waitUntil(async () => {
     const rows = await textsOf(browser, '[data-testid="user-row"]');

@@ -25,6 +25,8 @@ pub enum ErrorKind {
     /// The SCIM server cannot listen on the address asked for.
     Bind,
     Clipboard,
+    /// Another process (the background service) serves the data folder and decides this.
+    ServedElsewhere,
     /// Starting at login could not be registered or removed.
     LaunchAtLogin,
     /// A user or group that does not exist (any more).

@@ -53,6 +53,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::settings::get_settings,
             commands::settings::server_status,
             commands::settings::restart_server,
+            commands::settings::serve_here,
             commands::settings::set_public_url,
             commands::settings::set_clipboard_clear_seconds,
             commands::settings::launch_at_login,

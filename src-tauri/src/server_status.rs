@@ -16,4 +16,11 @@ pub struct ServerStatus {
     pub public_url: Option<String>,
     /// `SCIMDESK_BIND` chose the address at start-up.
     pub bind_from_environment: bool,
+    /// Another process serves the data folder (the background service): the window is attached
+    /// to it rather than serving itself.
+    pub attached: bool,
+    /// Who that process is, once it has said so.
+    pub served_by: Option<scimdesk::Server>,
+    /// The process the window was attached to has stopped: nothing serves Entra now.
+    pub service_stopped: bool,
 }

@@ -1,18 +1,31 @@
 //! The app's managed state: the engine, its SCIM server, the clipboard, and where files live.
+//!
+//! One process serves a data folder at a time (see `scimdesk::serving`). The window serves it
+//! itself unless the background service (`scimdesk serve`) already does: then the window
+//! attaches, manages sources and settings through the shared database, and follows the service's
+//! activity log for its live view. When that service stops, the window says so and offers to
+//! serve; when it comes back, the window attaches again.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
+use scimdesk::activity::Following;
 use scimdesk::server::ServerHandle;
-use scimdesk::Engine;
-use tauri::AppHandle;
+use scimdesk::{Claim, Engine, ServerKind, ServingLock};
+use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
 use tokio::sync::Mutex;
 
 use crate::clipboard::SecretClipboard;
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorKind};
 use crate::server_status::ServerStatus;
+
+/// How often an attached window reads the service's new activity rows (the service writes them
+/// every 100 ms), and how often it looks whether the service still serves.
+const FOLLOW_INTERVAL: Duration = Duration::from_millis(250);
+const WATCH_INTERVAL: Duration = Duration::from_secs(1);
 
 pub struct AppState {
     /// The engine, or why it could not be opened (shown in place of the app).
@@ -26,10 +39,22 @@ pub struct AppState {
 #[derive(Default)]
 struct Server {
     handle: Option<ServerHandle>,
+    /// Held while this window serves the data folder.
+    lock: Option<ServingLock>,
     /// The address last asked for; kept when binding failed so the window can show it.
     requested: Option<SocketAddr>,
     error: Option<CommandError>,
     starting: bool,
+    /// Another process serves the data folder, and the window follows its activity.
+    attached: Option<Attached>,
+    /// The process the window was attached to stopped; nothing serves until the admin says so.
+    service_stopped: bool,
+}
+
+struct Attached {
+    /// `None` while it has not said who it is (it is starting).
+    server: Option<scimdesk::Server>,
+    _following: Following,
 }
 
 impl AppState {
@@ -58,11 +83,111 @@ impl AppState {
             error: server.error.clone(),
             public_url,
             bind_from_environment: std::env::var_os("SCIMDESK_BIND").is_some(),
+            attached: server.attached.is_some(),
+            served_by: server.attached.as_ref().and_then(|a| a.server.clone()),
+            service_stopped: server.service_stopped,
         })
     }
 
-    /// Start the server at start-up: `SCIMDESK_BIND` if set, else the saved setting.
+    /// At start-up: serve the data folder, or attach to the process that serves it; then keep
+    /// watching that process for as long as the app runs.
     pub async fn start_initial(&self, app: &AppHandle) {
+        self.serve_or_attach(app).await;
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            loop {
+                tokio::time::sleep(WATCH_INTERVAL).await;
+                app.state::<AppState>().watch_service(&app).await;
+            }
+        });
+    }
+
+    /// Serve from this window (the admin's choice after the service stopped), unless another
+    /// process serves the data folder by now: then attach to it.
+    pub async fn serve_here(&self, app: &AppHandle) -> CommandResult<ServerStatus> {
+        if self.server.lock().await.lock.is_none() {
+            self.serve_or_attach(app).await;
+        }
+        self.server_status().await
+    }
+
+    async fn serve_or_attach(&self, app: &AppHandle) {
+        let Ok(engine) = self.engine() else { return };
+        match engine.claim_serving(ServerKind::Window) {
+            Ok(Claim::Held(server)) => {
+                let mut state = self.server.lock().await;
+                state.starting = false;
+                self.attach(&mut state, server);
+                drop(state);
+                self.announce(app).await;
+            }
+            Ok(Claim::Granted(lock)) => {
+                {
+                    let mut state = self.server.lock().await;
+                    state.lock = Some(lock);
+                    state.attached = None;
+                    state.service_stopped = false;
+                }
+                self.start_serving(app).await;
+            }
+            Err(e) => {
+                // Serving matters more than knowing who else might: serve without the lock.
+                tracing::warn!(error = %e, "could not lock the data folder for serving");
+                self.start_serving(app).await;
+            }
+        }
+    }
+
+    fn attach(&self, state: &mut Server, server: Option<scimdesk::Server>) {
+        let following = match self.engine().map(|e| e.activity().follow(FOLLOW_INTERVAL)) {
+            Ok(Ok(following)) => following,
+            Ok(Err(e)) => {
+                state.error = Some(CommandError::from(scimdesk::EngineError::Store(e)));
+                return;
+            }
+            Err(e) => {
+                state.error = Some(e);
+                return;
+            }
+        };
+        tracing::info!(?server, "another ScimDesk process serves this data folder: the window attaches to it");
+        state.attached = Some(Attached { server, _following: following });
+        state.service_stopped = false;
+        state.error = None;
+    }
+
+    /// Once a second: has the process the window is attached to stopped, changed address, or
+    /// (after it stopped) come back?
+    async fn watch_service(&self, app: &AppHandle) {
+        let Ok(engine) = self.engine() else { return };
+        let mut state = self.server.lock().await;
+        if state.lock.is_some() || state.starting {
+            return;
+        }
+        let now = match engine.serving_process() {
+            Ok(now) => now,
+            Err(e) => {
+                tracing::debug!(error = %e, "could not look who serves the data folder");
+                return;
+            }
+        };
+        match (now, &mut state.attached) {
+            (Some(server), Some(attached)) if attached.server == server => return,
+            (Some(server), Some(attached)) => attached.server = server,
+            (Some(server), None) => self.attach(&mut state, server),
+            (None, Some(_)) => {
+                tracing::warn!("the ScimDesk process this window was attached to stopped: nothing serves Entra now");
+                state.attached = None;
+                state.service_stopped = true;
+            }
+            (None, None) => return,
+        }
+        drop(state);
+        self.announce(app).await;
+    }
+
+    /// Listen where the settings (or `SCIMDESK_BIND`) say.
+    async fn start_serving(&self, app: &AppHandle) {
         let addr = match self.initial_bind().await {
             Ok(addr) => addr,
             Err(e) => {
@@ -91,6 +216,14 @@ impl AppState {
     /// the server goes back to where it was and the error says why.
     pub async fn restart(&self, app: &AppHandle, addr: SocketAddr) -> CommandResult<ServerStatus> {
         let engine = self.engine()?.clone();
+        if self.server.lock().await.attached.is_some() {
+            return Err(CommandError::new(
+                ErrorKind::ServedElsewhere,
+                format!(
+                    "the background service serves this data folder, so it chooses where to listen: run `scimdesk config set bind {addr}` and restart the service"
+                ),
+            ));
+        }
         let previous = {
             let mut server = self.server.lock().await;
             let previous = server.handle.as_ref().map(|h| h.local_addr());
@@ -126,6 +259,11 @@ impl AppState {
         match result {
             Ok(handle) => {
                 tracing::info!(addr = %handle.local_addr(), "SCIM server listening");
+                if let Some(lock) = &mut server.lock {
+                    if let Err(e) = lock.set_listening(Some(handle.local_addr())) {
+                        tracing::warn!(error = %e, "could not record where this window listens");
+                    }
+                }
                 server.handle = Some(handle);
                 server.error = None;
                 Ok(())
@@ -138,14 +276,19 @@ impl AppState {
         }
     }
 
-    /// Stop the server gracefully (requests in flight finish); on Quit.
+    /// Stop the server gracefully (requests in flight finish), and free the data folder for the
+    /// background service; on Quit.
     pub async fn stop_server(&self) {
-        let handle = self.server.lock().await.handle.take();
+        let (handle, lock) = {
+            let mut server = self.server.lock().await;
+            (server.handle.take(), server.lock.take())
+        };
         if let Some(handle) = handle {
             let addr = handle.local_addr();
             handle.stop().await;
             tracing::info!(%addr, "SCIM server stopped");
         }
+        drop(lock);
     }
 
     /// Tell the window and the tray where the server listens, or why it does not.

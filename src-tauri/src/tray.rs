@@ -41,6 +41,10 @@ impl Look {
 #[derive(Debug, Default, Clone)]
 struct TrayView {
     listening: Option<String>,
+    /// Another process serves the data folder (`Some`, with where it listens if known).
+    served_by: Option<Option<String>>,
+    /// The process the window was attached to stopped.
+    service_stopped: bool,
     problem: Option<String>,
     starting: bool,
     /// RFC 3339 time of the last SCIM request (the engine's event time, UTC).
@@ -49,9 +53,13 @@ struct TrayView {
 
 impl TrayView {
     fn look(&self) -> Look {
+        if self.service_stopped {
+            return Look::Problem;
+        }
         match (&self.problem, &self.listening) {
             (Some(_), _) => Look::Problem,
             (None, Some(_)) => Look::Serving,
+            (None, None) if self.served_by.is_some() => Look::Serving,
             (None, None) => Look::Stopped,
         }
     }
@@ -62,7 +70,14 @@ impl TrayView {
             Some(time) => format!("last request {} UTC", time.get(11..19).unwrap_or(time)),
             None => "no request yet".to_owned(),
         };
+        if self.service_stopped {
+            return "Not serving: the background service stopped".to_owned();
+        }
         match (&self.problem, &self.listening) {
+            (None, None) if self.served_by.is_some() => match self.served_by.as_ref().and_then(|a| a.as_ref()) {
+                Some(addr) => format!("Background service on {addr} · {last}"),
+                None => format!("Background service · {last}"),
+            },
             (Some(problem), Some(addr)) => format!("Serving on {addr} · {}", shorten(problem, 60)),
             (Some(problem), None) => format!("Not serving: {}", shorten(problem, 80)),
             (None, Some(addr)) => format!("Serving on {addr} · {last}"),
@@ -152,6 +167,8 @@ pub fn server_changed(app: &AppHandle, status: &ServerStatus) {
             view.starting = status.starting;
             view.listening = status.listening.clone();
             view.problem = status.error.as_ref().map(|e| e.message.clone());
+            view.served_by = status.attached.then(|| status.served_by.as_ref().and_then(|s| s.listening.clone()));
+            view.service_stopped = status.service_stopped;
         });
     }
 }
@@ -176,6 +193,16 @@ pub fn request_seen(app: &AppHandle, time: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attached_to_the_service_the_tray_says_so_and_warns_when_it_stops() {
+        let mut view = TrayView { served_by: Some(Some("127.0.0.1:7643".into())), ..TrayView::default() };
+        assert_eq!(view.look(), Look::Serving);
+        assert_eq!(view.status_line(), "Background service on 127.0.0.1:7643 · no request yet");
+        view = TrayView { service_stopped: true, ..TrayView::default() };
+        assert_eq!(view.look(), Look::Problem);
+        assert_eq!(view.status_line(), "Not serving: the background service stopped");
+    }
 
     #[test]
     fn the_status_line_shows_the_address_and_the_last_request_time() {

@@ -38,6 +38,9 @@ pub enum CliError {
     Bind(#[from] BindError),
     #[error(transparent)]
     Service(#[from] ServiceError),
+    /// The data folder's serving lock could not be used.
+    #[error("could not use {path} to serve this data folder: {source}")]
+    ServingLock { path: std::path::PathBuf, source: std::io::Error },
     /// Writing the output failed (a closed pipe, a full disk).
     #[error("could not write the output: {0}")]
     Output(String),
@@ -81,6 +84,7 @@ impl CliError {
                 ServiceError::Unsupported(_) => exit::INVALID_INPUT,
                 ServiceError::Io { .. } | ServiceError::Manager(_) => exit::INTERNAL,
             },
+            CliError::ServingLock { .. } => exit::DATA,
             CliError::Output(_) => exit::INTERNAL,
         })
     }

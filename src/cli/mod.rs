@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use scimdesk::{Engine, EngineError, IssuedToken, SourceSummary};
+use scimdesk::{Claim, Engine, EngineError, IssuedToken, Server, ServerKind, ServingLock, SourceSummary};
 
 pub use error::CliError;
 use scimdesk::server::Limits;
@@ -250,16 +250,60 @@ async fn serve(engine: Arc<Engine>, bind: Option<String>, limits: Limits) -> Res
              The usual set-up binds 127.0.0.1 and lets a tunnel (cloudflared, ngrok) connect to it"
         );
     }
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    let mut lock = tokio::select! {
+        lock = claim_when_free(&engine) => lock?,
+        _ = &mut shutdown => return Ok(()),
+    };
     let server = scimdesk::server::start_with(engine.clone(), addr, limits).await?;
+    let lock_error =
+        |source| CliError::ServingLock { path: engine.data_dir().join(scimdesk::serving::RECORD_FILE), source };
+    lock.set_listening(Some(server.local_addr())).map_err(lock_error)?;
     println!("ScimDesk is listening on http://{}", server.local_addr());
     println!("Data: {}", engine.database_path().display());
     for s in engine.sources().list()? {
         println!("Source {:<20} {}", s.slug, s.scim_base_url);
     }
-    shutdown_signal().await;
+    shutdown.await;
     tracing::info!("shutting down: finishing requests in flight");
     server.stop().await;
+    drop(lock);
     Ok(())
+}
+
+/// Serve the data folder as soon as no other process does: when the window serves it (the admin
+/// opened ScimDesk before the service started), wait for the window to quit.
+async fn claim_when_free(engine: &Engine) -> Result<ServingLock, CliError> {
+    let mut told = false;
+    loop {
+        let claim = engine.claim_serving(ServerKind::Service).map_err(|source| CliError::ServingLock {
+            path: engine.data_dir().join(scimdesk::serving::LOCK_FILE),
+            source,
+        })?;
+        match claim {
+            Claim::Granted(lock) => return Ok(lock),
+            Claim::Held(server) if !told => {
+                told = true;
+                let who = match server {
+                    Some(Server { kind: ServerKind::Window, pid, listening }) => {
+                        format!("the ScimDesk window (pid {pid}{}) serves", on(listening.as_deref()))
+                    }
+                    Some(Server { kind: ServerKind::Service, pid, listening }) => {
+                        format!("another scimdesk serve (pid {pid}{}) serves", on(listening.as_deref()))
+                    }
+                    None => "another ScimDesk process serves".to_owned(),
+                };
+                tracing::warn!("{who} {}: waiting, and serving as soon as it stops", engine.data_dir().display());
+            }
+            Claim::Held(_) => {}
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
+fn on(listening: Option<&str>) -> String {
+    listening.map(|addr| format!(", on {addr}")).unwrap_or_default()
 }
 
 async fn shutdown_signal() {

@@ -282,21 +282,54 @@ impl Store {
                 "SELECT id, time, method, path, status, summary, latency_us, change FROM log.activity
                  WHERE source_id = ? ORDER BY id DESC LIMIT ?",
             )?;
-            let rows = stmt.query_map([source_id, limit], |r| {
-                Ok(ActivityEntry {
-                    id: r.get(0)?,
-                    time: r.get(1)?,
-                    method: r.get(2)?,
-                    path: r.get(3)?,
-                    status: r.get(4)?,
-                    summary: r.get(5)?,
-                    latency_us: r.get(6)?,
-                    change: change_from_column(r.get(7)?)?,
-                })
-            })?;
+            let rows = stmt.query_map([source_id, limit], entry_from_row)?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
+
+    /// A source's rows written after row `after` (as another process writes them), oldest first,
+    /// at most `limit`.
+    pub fn activity_after(&self, source_id: i64, after: i64, limit: i64) -> Result<Vec<ActivityEntry>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, time, method, path, status, summary, latency_us, change FROM log.activity
+                 WHERE source_id = ? AND id > ? ORDER BY id LIMIT ?",
+            )?;
+            let rows = stmt.query_map([source_id, after, limit], entry_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// The id of each source's newest row (a source without rows is left out).
+    pub fn last_activity_ids(&self) -> Result<HashMap<i64, i64>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT s.id, (SELECT a.id FROM log.activity a WHERE a.source_id = s.id ORDER BY a.id DESC LIMIT 1)
+                 FROM main.sources s",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)))?;
+            let mut last = HashMap::new();
+            for row in rows {
+                if let (source_id, Some(id)) = row? {
+                    last.insert(source_id, id);
+                }
+            }
+            Ok(last)
+        })
+    }
+}
+
+fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActivityEntry> {
+    Ok(ActivityEntry {
+        id: r.get(0)?,
+        time: r.get(1)?,
+        method: r.get(2)?,
+        path: r.get(3)?,
+        status: r.get(4)?,
+        summary: r.get(5)?,
+        latency_us: r.get(6)?,
+        change: change_from_column(r.get(7)?)?,
+    })
 }
 
 #[cfg(test)]

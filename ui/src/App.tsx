@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 
 import { api, type ApiError } from './api';
 import { ServerBanner } from './components/ServerBanner';
+import { ServiceBanner } from './components/ServiceBanner';
 import { StatusBar } from './components/StatusBar';
 import { publishBatch } from './hub';
 import { SettingsPage } from './pages/SettingsPage';
@@ -53,6 +54,7 @@ export default function App() {
       </AppShell.Navbar>
       <AppShell.Main>
         <ServerBanner status={status} onChanged={setStatus} />
+        <ServiceBanner status={status} onChanged={setStatus} />
         {route.page === 'sources' && <SourcesPage onOpen={(slug) => setRoute({ page: 'source', slug })} />}
         {route.page === 'source' && <SourcePage slug={route.slug} onBack={() => setRoute({ page: 'sources' })} />}
         {route.page === 'settings' && <SettingsPage status={status} onStatus={setStatus} />}

@@ -11,7 +11,7 @@ import type { ResourcePage, ScimResource, UserResource } from './types';
 /** Every kind the shell sends. Typed against the Rust enum: a kind added there fails here until listed. */
 const ERROR_KINDS: Record<ErrorKind, true> = {
   store: true, internal: true, newerDatabase: true, dataDir: true, invalidSlug: true, sourceNotFound: true,
-  slugTaken: true, invalidInput: true, keychain: true, bind: true, clipboard: true, launchAtLogin: true, notFound: true, directory: true,
+  slugTaken: true, invalidInput: true, keychain: true, bind: true, clipboard: true, launchAtLogin: true, notFound: true, directory: true, servedElsewhere: true,
 };
 
 /** A CommandError's kind, or `unknown` for a failure outside the command (e.g. bad arguments). */
@@ -87,6 +87,8 @@ export const api = {
   getSettings: () => call(() => commands.getSettings()),
   serverStatus: () => call(() => commands.serverStatus()),
   restartServer: (bind: string) => call(() => commands.restartServer(bind)),
+  /** After the background service stopped: serve from this window. */
+  serveHere: () => call(() => commands.serveHere()),
   setPublicUrl: (url: string) => call(() => commands.setPublicUrl(url.trim() ? url.trim() : null)),
   setClipboardClearSeconds: (seconds: number) => call(() => commands.setClipboardClearSeconds(seconds)),
   /** Whether ScimDesk starts hidden, in the tray, at login. */

@@ -31,6 +31,8 @@ export const commands = {
 	serverStatus: () => __TAURI_INVOKE<ServerStatus>("server_status"),
 	/**  Listen on `bind` from now on (and save it); the server restarts there. */
 	restartServer: (bind: string) => __TAURI_INVOKE<ServerStatus>("restart_server", { bind }),
+	/**  Serve from this window: after the background service stopped, the admin's choice. */
+	serveHere: () => __TAURI_INVOKE<ServerStatus>("serve_here"),
 	setPublicUrl: (url: string | null) => __TAURI_INVOKE<ServerStatus>("set_public_url", { url }),
 	setClipboardClearSeconds: (seconds: number) => __TAURI_INVOKE<null>("set_clipboard_clear_seconds", { seconds }),
 	/**  Whether ScimDesk starts (hidden, in the tray) when the admin logs in. */
@@ -99,6 +101,8 @@ export type ErrorKind =
 "dataDir" | "invalidSlug" | "sourceNotFound" | "slugTaken" | "invalidInput" | "keychain" | 
 /**  The SCIM server cannot listen on the address asked for. */
 "bind" | "clipboard" | 
+/**  Another process (the background service) serves the data folder and decides this. */
+"servedElsewhere" | 
 /**  Starting at login could not be registered or removed. */
 "launchAtLogin" | 
 /**  A user or group that does not exist (any more). */
@@ -161,6 +165,21 @@ export type SearchPage = {
 /**  Which of a source's resources a search looks at (`"user"` or `"group"`). */
 export type SearchedResource = "user" | "group";
 
+/**  The process that serves a data folder, as it describes itself. */
+export type Server = {
+	kind: ServerKind,
+	pid: number,
+	/**  Where it listens (`127.0.0.1:8080`); none while it is starting or could not bind. */
+	listening: string | null,
+};
+
+/**  What kind of process serves. */
+export type ServerKind = 
+/**  `scimdesk serve`: the background service (or the CLI in a terminal). */
+"service" | 
+/**  The ScimDesk window (the desktop app). */
+"window";
+
 /**  Where the SCIM server listens, or why it does not. Also sent as the `server-status` event. */
 export type ServerStatus = {
 	starting: boolean,
@@ -170,6 +189,15 @@ export type ServerStatus = {
 	publicUrl: string | null,
 	/**  `SCIMDESK_BIND` chose the address at start-up. */
 	bindFromEnvironment: boolean,
+	/**
+	 *  Another process serves the data folder (the background service): the window is attached
+	 *  to it rather than serving itself.
+	 */
+	attached: boolean,
+	/**  Who that process is, once it has said so. */
+	servedBy: Server | null,
+	/**  The process the window was attached to has stopped: nothing serves Entra now. */
+	serviceStopped: boolean,
 };
 
 export type SettingsView = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { flattenAttributes, kindOfChange, latency, primaryEmail, sentence, suggestNextPort, timeAgo } from './format';
+import { flattenAttributes, kindOfChange, latency, primaryEmail, sentence, servedBy, suggestNextPort, timeAgo } from './format';
 
 describe('sentence', () => {
   it('capitalises an engine message and ends it with a full stop', () => {
@@ -62,5 +62,20 @@ describe('details helpers', () => {
     expect(suggestNextPort('127.0.0.1:7643')).toBe('127.0.0.1:7644');
     expect(suggestNextPort('[::1]:8080')).toBe('[::1]:8081');
     expect(suggestNextPort('nonsense')).toBe('nonsense');
+  });
+});
+
+describe('servedBy', () => {
+  const base = {
+    starting: false, listening: null, requested: null, error: null, publicUrl: null, bindFromEnvironment: false,
+    attached: true, serviceStopped: false,
+  };
+  it('names the background service and where it listens', () => {
+    expect(servedBy({ ...base, servedBy: { kind: 'service', pid: 7, listening: '127.0.0.1:7643' } }))
+      .toBe('Served by the background service on 127.0.0.1:7643');
+  });
+  it('names another window, and leaves out an address not known yet', () => {
+    expect(servedBy({ ...base, servedBy: { kind: 'window', pid: 7, listening: null } })).toBe('Served by another ScimDesk window');
+    expect(servedBy({ ...base, servedBy: null })).toBe('Served by the background service');
   });
 });

@@ -1,6 +1,6 @@
 // Words and numbers as the window shows them.
 
-import type { Change } from './bindings';
+import type { Change, ServerStatus } from './bindings';
 
 /** An engine message as a sentence: capital first letter, final full stop. */
 export function sentence(text: string): string {
@@ -122,4 +122,11 @@ export function suggestNextPort(addr: string): string {
   const port = Number(addr.slice(i + 1));
   if (i < 0 || !Number.isInteger(port) || port >= 65535) return addr;
   return `${addr.slice(0, i)}:${port + 1}`;
+}
+
+/** Who serves the data folder when the window is attached to another process. */
+export function servedBy(status: ServerStatus): string {
+  const who = status.servedBy?.kind === 'window' ? 'another ScimDesk window' : 'the background service';
+  const where = status.servedBy?.listening ? ` on ${status.servedBy.listening}` : '';
+  return `Served by ${who}${where}`;
 }

@@ -52,6 +52,13 @@ pub async fn restart_server(app: AppHandle, state: State<'_, AppState>, bind: St
     state.restart(&app, addr).await
 }
 
+/// Serve from this window: after the background service stopped, the admin's choice.
+#[tauri::command]
+#[specta::specta]
+pub async fn serve_here(app: AppHandle, state: State<'_, AppState>) -> CommandResult<ServerStatus> {
+    state.serve_here(&app).await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn set_public_url(

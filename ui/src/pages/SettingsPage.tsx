@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 
 import { api, type ApiError } from '../api';
 import type { ServerStatus, SettingsView } from '../bindings';
+import { servedBy } from '../format';
 
 function Section({ title, children }: { title: string; children: React.ReactNode }) {
   return (
@@ -60,9 +61,14 @@ export function SettingsPage({ status, onStatus }: { status: ServerStatus | null
         <Text size="sm" c="dimmed" mb="xs">
           Where the SCIM server listens. Keep 127.0.0.1 and point your tunnel at this port. The server restarts when you apply a new address.
         </Text>
+        {status?.attached && (
+          <Text size="sm" mb="xs" data-testid="settings-bind-attached">
+            {servedBy(status)}. The service chooses where it listens: run <Code>scimdesk config set bind ADDRESS</Code> and restart it to move it.
+          </Text>
+        )}
         <Group align="flex-start">
-          <TextInput value={bind} onChange={(e) => setBind(e.currentTarget.value)} error={errors.bind} w={260} aria-label="Listen address" data-testid="settings-bind" />
-          <Button loading={busy === 'bind'} data-testid="settings-bind-apply" onClick={() => run('bind', async () => {
+          <TextInput value={bind} onChange={(e) => setBind(e.currentTarget.value)} error={errors.bind} w={260} aria-label="Listen address" data-testid="settings-bind" disabled={status?.attached} />
+          <Button loading={busy === 'bind'} disabled={status?.attached} data-testid="settings-bind-apply" onClick={() => run('bind', async () => {
             const s = await api.restartServer(bind);
             onStatus(s);
             return `The SCIM server now listens on ${s.listening}.`;
