@@ -10,8 +10,9 @@ libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev libayatana-appindicato
 # Tests: a headless X server, WebKit's WebDriver, a clipboard reader, a private session bus and
 # a real Secret Service (gnome-keyring); imagemagick for screenshots; systemd for
 # `systemd-analyze verify` of the unit `scimdesk service install` writes; python3-xlib to close
-# the window as a window manager would (e2e/x11.py).
-TEST_PACKAGES="webkit2gtk-driver xvfb xauth xdotool xclip dbus dbus-x11 gnome-keyring libsecret-tools imagemagick systemd python3-xlib"
+# the window as a window manager would (e2e/x11.py); caddy as the TLS front (the tunnel) that
+# `scimdesk check` is tested through.
+TEST_PACKAGES="webkit2gtk-driver xvfb xauth xdotool xclip dbus dbus-x11 gnome-keyring libsecret-tools imagemagick systemd python3-xlib caddy"
 
 missing=()
 for p in $BUILD_PACKAGES $TEST_PACKAGES; do
@@ -22,6 +23,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
+  # The caddy package starts a system-wide Caddy on port 80 where systemd runs; the tests start
+  # their own on 127.0.0.1 and need none.
+  if [[ " ${missing[*]} " == *" caddy "* ]] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now caddy >/dev/null 2>&1 || true
+  fi
 fi
 
 command -v cargo >/dev/null || { echo "setup: Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }

@@ -30,4 +30,7 @@ pub enum Change {
     SourceUpdated,
     SourceDeleted,
     TokenRotated,
+    /// A reachability check (`scimdesk check`, the window's Check button) arrived through the
+    /// public URL: not Entra's traffic.
+    Checked,
 }

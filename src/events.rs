@@ -91,7 +91,11 @@ impl Events {
     pub fn publish(&self, mut event: ProvisioningEvent) {
         let counted = !matches!(
             event.change,
-            Change::SourceCreated | Change::SourceUpdated | Change::SourceDeleted | Change::TokenRotated
+            Change::SourceCreated
+                | Change::SourceUpdated
+                | Change::SourceDeleted
+                | Change::TokenRotated
+                | Change::Checked
         );
         if counted {
             let mut requests = self.requests.lock().expect("counter lock");

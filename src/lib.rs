@@ -8,6 +8,7 @@
 
 pub mod activity;
 pub mod change;
+pub mod check;
 pub mod directory;
 pub mod error;
 pub mod events;
@@ -93,6 +94,33 @@ impl Engine {
     /// Where each request's activity row and event are recorded.
     pub fn activity(&self) -> &Activity {
         &self.activity
+    }
+
+    /// Check that Entra can reach source `slug` through the public URL: a request carrying a
+    /// one-time code, sent from this machine to the source's SCIM Base URL, must come back with
+    /// the proof that the server of this data folder answered it.
+    pub async fn check_public_url(&self, slug: &str) -> Result<check::CheckReport> {
+        let source = self.sources.source_ref(slug)?;
+        let secret = self.settings.check_secret().await?;
+        let url = self.settings.current()?.public_url.map(|_| source.base_url);
+        Ok(check::run(&source.slug, url, &secret).await)
+    }
+
+    /// Check the public URL now, every `every` while one is set, and at once when it changes,
+    /// through the first source (the tunnel is the same for all). Stops when dropped.
+    pub fn watch_public_url(self: &Arc<Self>, every: std::time::Duration) -> check::watch::Watching {
+        let (engine, checker) = (self.clone(), self.clone());
+        check::watch::spawn(
+            every,
+            move || engine.settings.public_url(),
+            move || {
+                let engine = checker.clone();
+                async move {
+                    let slug = engine.sources.list().ok()?.into_iter().next()?.slug;
+                    engine.check_public_url(&slug).await.ok()
+                }
+            },
+        )
     }
 
     /// Ask to serve this data folder as `kind`: granted unless another process serves it.

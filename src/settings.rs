@@ -17,6 +17,8 @@ pub const DEFAULT_CLIPBOARD_CLEAR_SECONDS: u64 = 60;
 const PUBLIC_URL: &str = "public_url";
 const BIND: &str = "bind";
 const CLIPBOARD_CLEAR_SECONDS: &str = "clipboard_clear_seconds";
+/// Random, made once per data folder: the server proves a check reached it with it.
+const CHECK_SECRET: &str = "check_secret";
 
 /// How long the public URL read for a request is trusted, so that a change made by another
 /// process (the CLI) shows within this time.
@@ -60,11 +62,28 @@ pub struct Settings {
     /// The public URL setting and when it was read (see [`Settings::public_url`]).
     public_url_cache: Mutex<Option<(Option<String>, Instant)>>,
     listen_addr: Mutex<Option<SocketAddr>>,
+    check_secret: std::sync::OnceLock<String>,
 }
 
 impl Settings {
     pub(crate) fn new(store: Store) -> Self {
-        Settings { store, public_url_cache: Mutex::new(None), listen_addr: Mutex::new(None) }
+        Settings {
+            store,
+            public_url_cache: Mutex::new(None),
+            listen_addr: Mutex::new(None),
+            check_secret: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The data folder's check secret (made the first time it is needed, by whichever process
+    /// needs it first; every process on the folder then reads the same one).
+    pub async fn check_secret(&self) -> Result<String> {
+        if let Some(secret) = self.check_secret.get() {
+            return Ok(secret.clone());
+        }
+        let made = hex::encode(rand::random::<[u8; 32]>());
+        let secret = self.store.setting_or_insert(CHECK_SECRET, made).await?;
+        Ok(self.check_secret.get_or_init(|| secret).clone())
     }
 
     pub fn current(&self) -> Result<CurrentSettings> {

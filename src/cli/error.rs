@@ -24,6 +24,8 @@ pub mod exit {
     pub const BIND: u8 = 7;
     /// `service status`: the background service is not installed.
     pub const NOT_INSTALLED: u8 = 8;
+    /// `check`: the public URL does not reach this ScimDesk.
+    pub const UNREACHABLE: u8 = 9;
     /// ScimDesk itself failed (the database could not be read or written, output failed).
     pub const INTERNAL: u8 = 1;
 }
@@ -41,6 +43,9 @@ pub enum CliError {
     /// The data folder's serving lock could not be used.
     #[error("could not use {path} to serve this data folder: {source}")]
     ServingLock { path: std::path::PathBuf, source: std::io::Error },
+    /// `check`: a source cannot be reached through the public URL (the report is printed).
+    #[error("{0}")]
+    Unreachable(String),
     /// Writing the output failed (a closed pipe, a full disk).
     #[error("could not write the output: {0}")]
     Output(String),
@@ -85,6 +90,7 @@ impl CliError {
                 ServiceError::Io { .. } | ServiceError::Manager(_) => exit::INTERNAL,
             },
             CliError::ServingLock { .. } => exit::DATA,
+            CliError::Unreachable(_) => exit::UNREACHABLE,
             CliError::Output(_) => exit::INTERNAL,
         })
     }

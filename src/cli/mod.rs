@@ -23,7 +23,8 @@ use scimdesk::server::Limits;
     about = "ScimDesk: receive your identity directory from Entra ID over SCIM 2.0",
     after_help = "Exit codes: 0 done, 1 ScimDesk failed (database), 2 invalid input, 3 no such source, \
                   4 slug taken (or service installed for another data folder), 5 keychain unavailable, \
-                  6 data folder or database unusable, 7 cannot listen, 8 service not installed (service status)."
+                  6 data folder or database unusable, 7 cannot listen, 8 service not installed (service status), \
+                  9 not reachable through the public URL (check)."
 )]
 pub struct Cli {
     /// Where ScimDesk keeps its database (default: the OS data directory, e.g. ~/.local/share/scimdesk).
@@ -38,6 +39,9 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Check that Entra can reach a source (every source without SLUG) through the public URL:
+    /// exit code 0 when it can, 9 when not, with what to do.
+    Check { slug: Option<String> },
     /// Serve SCIM for every source until Ctrl-C or SIGTERM.
     Serve {
         /// Address and port to listen on (default: the bind setting, else 127.0.0.1:7643).
@@ -223,6 +227,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve { bind, limits } => serve(engine, bind, limits.limits()).await,
         Command::Source(cmd) => Ok(source(engine, cmd).await?),
+        Command::Check { slug } => check(&engine, slug).await,
         Command::Users { slug, filter } => listing::users(&engine, &slug, filter).await,
         Command::Groups { slug, filter } => listing::groups(&engine, &slug, filter).await,
         Command::Export { slug, format, resources } => export::run(&engine, &slug, format, resources).await,
@@ -270,6 +275,36 @@ async fn serve(engine: Arc<Engine>, bind: Option<String>, limits: Limits) -> Res
     server.stop().await;
     drop(lock);
     Ok(())
+}
+
+/// Check one source, or each; print one line per source.
+async fn check(engine: &Engine, slug: Option<String>) -> Result<(), CliError> {
+    let slugs = match slug {
+        Some(slug) => vec![slug],
+        None => engine.sources().list()?.into_iter().map(|s| s.slug).collect(),
+    };
+    if slugs.is_empty() {
+        return Err(EngineError::InvalidInput(
+            "there is no source to check; create one with: scimdesk source create \"Entra ID\"".into(),
+        )
+        .into());
+    }
+    let mut unreachable = Vec::new();
+    for slug in slugs {
+        let report = engine.check_public_url(&slug).await?;
+        let url = report.url.as_deref().unwrap_or("(no public URL)");
+        println!("{:<20} {:<11} {url}", report.slug, if report.reachable() { "reachable" } else { "UNREACHABLE" });
+        println!("  {}.", report.message);
+        if !report.reachable() {
+            unreachable.push(report.slug);
+        }
+    }
+    match unreachable.len() {
+        0 => Ok(()),
+        _ => {
+            Err(CliError::Unreachable(format!("Entra cannot reach {} through the public URL", unreachable.join(", "))))
+        }
+    }
 }
 
 /// Serve the data folder as soon as no other process does: when the window serves it (the admin

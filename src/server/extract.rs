@@ -25,7 +25,7 @@ use crate::Engine;
 pub(super) struct SourceTag(Arc<OnceLock<(i64, String)>>);
 
 impl SourceTag {
-    fn set(&self, id: i64, slug: &str) {
+    pub fn set(&self, id: i64, slug: &str) {
         let _ = self.0.set((id, slug.to_string()));
     }
 

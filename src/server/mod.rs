@@ -3,6 +3,7 @@
 //! directory's outcomes and errors as responses; a tracking layer that logs and records.
 
 mod bulk;
+mod check;
 mod connections;
 mod discovery;
 mod error;
@@ -117,6 +118,7 @@ fn router_with(engine: Arc<Engine>, limits: Limits) -> Router {
         .merge(discovery::router())
         .fallback(no_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(engine.clone(), check::answer_check))
         .layer(middleware::from_fn_with_state(engine, track::track))
         .with_state(state)
 }

@@ -29,4 +29,17 @@ impl Store {
             })
             .await
     }
+
+    /// The setting `key`; when it has none, `value` is saved first. Two processes racing both
+    /// get the value that was saved first.
+    pub async fn setting_or_insert(&self, key: &str, value: String) -> Result<String> {
+        let key = key.to_string();
+        self.writer
+            .write(move |conn| {
+                conn.prepare_cached("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING")?
+                    .execute([&key, &value])?;
+                Ok(conn.prepare_cached("SELECT value FROM settings WHERE key = ?")?.query_row([&key], |r| r.get(0))?)
+            })
+            .await
+    }
 }

@@ -71,7 +71,12 @@ export type Change = { type: "userCreated" } | { type: "userUpdated" } | { type:
 /**  The request was refused (4xx/5xx); `summary` says why. */
 { type: "refused" } | 
 /**  The request read data and changed nothing. */
-{ type: "read" } | { type: "sourceCreated" } | { type: "sourceUpdated" } | { type: "sourceDeleted" } | { type: "tokenRotated" };
+{ type: "read" } | { type: "sourceCreated" } | { type: "sourceUpdated" } | { type: "sourceDeleted" } | { type: "tokenRotated" } | 
+/**
+ *  A reachability check (`scimdesk check`, the window's Check button) arrived through the
+ *  public URL: not Entra's traffic.
+ */
+{ type: "checked" };
 
 export type CommandError = {
 	kind: ErrorKind,

@@ -86,6 +86,7 @@ export function changeLabel(change: Change): string {
     case 'sourceUpdated': return 'Source updated';
     case 'sourceDeleted': return 'Source deleted';
     case 'tokenRotated': return 'Token rotated';
+    case 'checked': return 'Reachability check';
   }
 }
 
