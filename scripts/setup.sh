@@ -4,11 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Build: WebKitGTK and friends for the Tauri window, D-Bus for the keychain.
+# Build: WebKitGTK and friends for the Tauri window, D-Bus for the keychain and keep-awake (logind).
 BUILD_PACKAGES="build-essential pkg-config file libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev libgtk-3-dev
 libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev"
-# Tests: a headless X server, WebKit's WebDriver, a clipboard reader, a private session bus and
-# a real Secret Service (gnome-keyring); imagemagick for screenshots; systemd for
+# Tests: a headless X server, WebKit's WebDriver, a clipboard reader, private buses (dbus-daemon,
+# from `dbus`: a session bus, and a system bus with a stand-in for logind for keep-awake) and a
+# real Secret Service (gnome-keyring); imagemagick for screenshots; systemd for
 # `systemd-analyze verify` of the unit `scimdesk service install` writes; python3-xlib to close
 # the window as a window manager would (e2e/x11.py); caddy as the TLS front (the tunnel) that
 # `scimdesk check` is tested through.

@@ -3,7 +3,7 @@
 //!
 //! The desktop app and the headless `scimdesk` CLI are thin shells over [`Engine`], a facade
 //! that opens the store and hands out the services: [`Sources`] (with authentication),
-//! [`Settings`], the [`Directory`] and the [`Activity`] log. Imports point down:
+//! [`Settings`], the [`Directory`], the [`Activity`] log and [`KeepAwake`]. Imports point down:
 //! `server`/`cli` → `Engine` → services → `directory` → `store` → `scim`.
 
 pub mod activity;
@@ -12,6 +12,7 @@ pub mod check;
 pub mod directory;
 pub mod error;
 pub mod events;
+pub mod keep_awake;
 pub mod scim;
 pub mod server;
 pub mod serving;
@@ -29,6 +30,7 @@ pub use change::Change;
 pub use directory::{Directory, DirectoryError};
 pub use error::{EngineError, Result};
 pub use events::{ProvisioningEvent, RequestStats};
+pub use keep_awake::KeepAwake;
 pub use serving::{Claim, Server, ServerKind, ServingLock};
 pub use settings::{CurrentSettings, Settings};
 pub use sources::{IssuedToken, SourceCounters, SourceSummary, Sources};
@@ -43,6 +45,7 @@ pub struct Engine {
     sources: Sources,
     directory: Directory,
     activity: Activity,
+    keep_awake: KeepAwake,
     events: Arc<Events>,
     data_dir: PathBuf,
 }
@@ -57,6 +60,7 @@ impl Engine {
             sources: Sources::new(store.clone(), events.clone(), settings.clone()),
             directory: Directory::new(store.clone()),
             activity: Activity::new(store, events.clone()),
+            keep_awake: KeepAwake::new(),
             settings,
             events,
             data_dir: data_dir.to_path_buf(),
@@ -131,6 +135,12 @@ impl Engine {
     /// The process that serves this data folder now, if any (`Some(None)`: one that is starting).
     pub fn serving_process(&self) -> std::io::Result<Option<Option<Server>>> {
         serving::server_of(&self.data_dir)
+    }
+
+    /// Keeps the machine from idle sleep while requests arrive (2 minutes after the last unless
+    /// [`KeepAwake::set_span`] says otherwise).
+    pub fn keep_awake(&self) -> &KeepAwake {
+        &self.keep_awake
     }
 
     /// Events published after each committed change and each refused request.

@@ -70,6 +70,8 @@ async fn a_serve_started_beside_another_waits_for_it_and_then_serves() {
         .arg("--data-dir")
         .arg(&first.data_dir)
         .args(["serve", "--bind", "127.0.0.1:0"])
+        // As tests/common does: never the machine's real system bus (keep-awake).
+        .env("DBUS_SYSTEM_BUS_ADDRESS", format!("unix:path={}", first.data_dir.join("no-system-bus").display()))
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()

@@ -10,6 +10,8 @@ use serde_json::json;
 async fn each_change_and_refusal_publishes_an_event_in_sequence_and_counters_follow() {
     let dir = tempfile::tempdir().unwrap();
     let engine = Engine::open(dir.path()).await.unwrap();
+    // Tests never ask the machine they run on to stay awake.
+    engine.keep_awake().set_span(std::time::Duration::ZERO);
     let issued = engine.sources().create("Entra ID", Some("entra")).await.unwrap();
     let token = issued.token.expose_secret().to_string();
     let server = scimdesk::server::start(engine.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();

@@ -47,6 +47,10 @@ enum Command {
         /// Address and port to listen on (default: the bind setting, else 127.0.0.1:7643).
         #[arg(long, env = "SCIMDESK_BIND")]
         bind: Option<String>,
+        /// Keep the machine from going to idle sleep while requests arrive, until this long after
+        /// the last (0: off). Linux only (a logind inhibitor); not yet on macOS and Windows.
+        #[arg(long, value_parser = humantime::parse_duration, default_value = "2m")]
+        keep_awake: std::time::Duration,
         #[command(flatten)]
         limits: ServeLimits,
     },
@@ -225,7 +229,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     }
     let engine = Engine::open(&data_dir).await?;
     match cli.command {
-        Command::Serve { bind, limits } => serve(engine, bind, limits.limits()).await,
+        Command::Serve { bind, keep_awake, limits } => {
+            engine.keep_awake().set_span(keep_awake);
+            serve(engine, bind, limits.limits()).await
+        }
         Command::Source(cmd) => Ok(source(engine, cmd).await?),
         Command::Check { slug } => check(&engine, slug).await,
         Command::Users { slug, filter } => listing::users(&engine, &slug, filter).await,

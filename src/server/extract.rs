@@ -140,6 +140,8 @@ impl FromRequestParts<ServerState> for AuthorizedSource {
         match engine.sources().authenticate(&slug, bearer(&parts.headers), base) {
             Ok(source) => {
                 tag.set(source.id, &source.slug);
+                // Refused requests do not keep the machine awake: anyone can send those.
+                engine.keep_awake().touch(&source.slug);
                 let turn = state.in_flight.take(source.id).await?;
                 Ok(AuthorizedSource(source, turn))
             }

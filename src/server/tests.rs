@@ -23,6 +23,8 @@ struct App {
 async fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
     let engine = Engine::open(dir.path()).await.unwrap();
+    // Tests never ask the machine they run on to stay awake.
+    engine.keep_awake().set_span(std::time::Duration::ZERO);
     let issued = engine.sources().create("Entra ID", Some("entra")).await.unwrap();
     App { engine, token: issued.token.expose_secret().to_string(), _dir: dir }
 }

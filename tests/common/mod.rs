@@ -91,6 +91,9 @@ impl Server {
         if !args.contains(&"--bind") {
             cmd.args(["--bind", "127.0.0.1:0"]);
         }
+        // Keep-awake asks the system bus for an inhibitor lock: never the machine's own, unless a
+        // test brings a bus of its own (tests/keep_awake.rs).
+        cmd.env("DBUS_SYSTEM_BUS_ADDRESS", format!("unix:path={}", data_dir.join("no-system-bus").display()));
         for (k, v) in extra_env {
             cmd.env(k, v);
         }
