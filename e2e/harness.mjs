@@ -202,3 +202,13 @@ export async function provisionSales(baseUrl, token) {
   if (![200, 204].includes(added.status)) throw new Error(`PATCH members answered ${added.status}`);
   return { ada: ada.body, alan: alan.body, sales: sales.body };
 }
+
+/** Wait until `check()` holds (polled every 200 ms), else fail with `message` (or its result). */
+export async function eventually(check, message, timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(typeof message === 'function' ? await message() : message);
+}

@@ -20,6 +20,32 @@ const CLIPBOARD_CLEAR_SECONDS: &str = "clipboard_clear_seconds";
 /// Random, made once per data folder: the server proves a check reached it with it.
 const CHECK_SECRET: &str = "check_secret";
 
+/// Which OS notifications the desktop app sends; each can be switched off (all are on by default).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NotificationKind {
+    /// Entra can no longer reach ScimDesk through the public URL, or can again.
+    PublicUrl,
+    /// A provisioned source has been quiet for longer than two of Entra's cycles.
+    QuietSource,
+    /// A burst of refused requests (a token mismatch, a wrong Tenant URL).
+    Refusals,
+}
+
+impl NotificationKind {
+    pub const ALL: [NotificationKind; 3] =
+        [NotificationKind::PublicUrl, NotificationKind::QuietSource, NotificationKind::Refusals];
+
+    fn key(self) -> &'static str {
+        match self {
+            NotificationKind::PublicUrl => "notify_public_url",
+            NotificationKind::QuietSource => "notify_quiet_source",
+            NotificationKind::Refusals => "notify_refusals",
+        }
+    }
+}
+
 /// How long the public URL read for a request is trusted, so that a change made by another
 /// process (the CLI) shows within this time.
 const PUBLIC_URL_TTL: Duration = Duration::from_secs(1);
@@ -95,6 +121,15 @@ impl Settings {
             .and_then(|s| s.parse().ok())
             .unwrap_or(DEFAULT_CLIPBOARD_CLEAR_SECONDS);
         Ok(CurrentSettings { bind, public_url: self.store.setting(PUBLIC_URL)?, clipboard_clear_seconds })
+    }
+
+    /// Whether the app sends notifications of `kind`.
+    pub fn notifies(&self, kind: NotificationKind) -> Result<bool> {
+        Ok(self.store.setting(kind.key())?.as_deref() != Some("off"))
+    }
+
+    pub async fn set_notifies(&self, kind: NotificationKind, on: bool) -> Result<()> {
+        Ok(self.store.set_setting(kind.key(), Some(if on { "on" } else { "off" }.to_owned())).await?)
     }
 
     /// Set or clear (empty) the public URL of the tunnel; it only changes the SCIM Base URL shown.

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { startDesktopServices } from '../desktop-bus.mjs';
-import { APP, byTestId, clickWhenReady, createSourceInWindow, freePort, launchApp, scim, waitForText } from '../harness.mjs';
+import { APP, byTestId, clickWhenReady, createSourceInWindow, eventually, freePort, launchApp, scim, waitForText } from '../harness.mjs';
 
 const X11 = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'x11.py');
 
@@ -59,15 +59,6 @@ function dotColour(file) {
   } catch {
     return 'unreadable';
   }
-}
-
-async function eventually(check, message, timeout = 15000) {
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(typeof message === 'function' ? message() : message);
 }
 
 test('closing the window keeps serving from the tray; a second launch opens it again', async () => {

@@ -9,6 +9,8 @@ mod commands;
 mod error;
 mod logging;
 mod main_window;
+mod notify;
+mod reachability;
 mod server_status;
 mod state;
 mod tray;
@@ -21,6 +23,7 @@ use tauri_specta::{collect_commands, collect_events, ErrorHandlingMode};
 pub use app::run;
 pub use bridge::EventBatch;
 pub use error::{CommandError, ErrorKind};
+pub use reachability::PublicUrlChecked;
 pub use server_status::ServerStatus;
 
 /// Where the bindings go, relative to this crate.
@@ -58,8 +61,12 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::settings::set_clipboard_clear_seconds,
             commands::settings::launch_at_login,
             commands::settings::set_launch_at_login,
+            commands::health::public_url_status,
+            commands::health::check_public_url,
+            commands::health::notification_settings,
+            commands::health::set_notification,
         ])
-        .events(collect_events![EventBatch, ServerStatus])
+        .events(collect_events![EventBatch, ServerStatus, PublicUrlChecked])
         // Commands reject with a CommandError, as plain `invoke` did; api.ts turns it into an ApiError.
         .error_handling(ErrorHandlingMode::Throw)
         // u64/i64/usize cross as JSON numbers: counts, row ids, sequence numbers, seconds and

@@ -6,7 +6,6 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tauri::{AppHandle, Manager, RunEvent, WebviewWindow, WebviewWindowBuilder, WindowEvent};
-use tauri_plugin_notification::NotificationExt;
 
 use crate::state::AppState;
 
@@ -76,18 +75,11 @@ fn tell_once_that_serving_continues(app: &AppHandle) {
     if !first_time(&marker) {
         return;
     }
-    let shown = app
-        .notification()
-        .builder()
-        .title("ScimDesk keeps serving from the tray")
-        .body("Entra ID can still reach ScimDesk. Open it again, or quit it, from its icon in the tray.")
-        .show();
-    // Sent in the background: without a notification server (a bare X session) it is dropped and
-    // ScimDesk carries on.
-    match shown {
-        Ok(()) => tracing::info!("told the admin that ScimDesk keeps serving from the tray"),
-        Err(e) => tracing::warn!(error = %e, "could not show the tray notice"),
-    }
+    crate::notify::show(
+        app,
+        "ScimDesk keeps serving from the tray",
+        "Entra ID can still reach ScimDesk. Open it again, or quit it, from its icon in the tray.",
+    );
 }
 
 /// True once per data folder: creates `marker`.

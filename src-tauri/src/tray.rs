@@ -45,6 +45,8 @@ struct TrayView {
     served_by: Option<Option<String>>,
     /// The process the window was attached to stopped.
     service_stopped: bool,
+    /// A public URL is set and the last check could not reach ScimDesk through it.
+    unreachable: bool,
     problem: Option<String>,
     starting: bool,
     /// RFC 3339 time of the last SCIM request (the engine's event time, UTC).
@@ -53,7 +55,7 @@ struct TrayView {
 
 impl TrayView {
     fn look(&self) -> Look {
-        if self.service_stopped {
+        if self.service_stopped || self.unreachable {
             return Look::Problem;
         }
         match (&self.problem, &self.listening) {
@@ -72,6 +74,9 @@ impl TrayView {
         };
         if self.service_stopped {
             return "Not serving: the background service stopped".to_owned();
+        }
+        if self.unreachable && self.problem.is_none() {
+            return "Entra cannot reach ScimDesk through the public URL".to_owned();
         }
         match (&self.problem, &self.listening) {
             (None, None) if self.served_by.is_some() => match self.served_by.as_ref().and_then(|a| a.as_ref()) {
@@ -183,6 +188,14 @@ pub fn engine_failed(app: &AppHandle, message: &str) {
     }
 }
 
+/// The public URL was checked (`None`: nothing to check yet).
+pub fn public_url_checked(app: &AppHandle, report: Option<&scimdesk::check::CheckReport>) {
+    if let Some(tray) = app.try_state::<Tray>() {
+        let unreachable = report.is_some_and(|r| !r.reachable() && r.outcome != scimdesk::check::Outcome::NoPublicUrl);
+        tray.update(|view| view.unreachable = unreachable);
+    }
+}
+
 /// A provisioning batch arrived; `time` is its last request's.
 pub fn request_seen(app: &AppHandle, time: &str) {
     if let Some(tray) = app.try_state::<Tray>() {
@@ -202,6 +215,13 @@ mod tests {
         view = TrayView { service_stopped: true, ..TrayView::default() };
         assert_eq!(view.look(), Look::Problem);
         assert_eq!(view.status_line(), "Not serving: the background service stopped");
+    }
+
+    #[test]
+    fn a_public_url_entra_cannot_reach_is_a_problem() {
+        let view = TrayView { listening: Some("127.0.0.1:7643".into()), unreachable: true, ..TrayView::default() };
+        assert_eq!(view.look(), Look::Problem);
+        assert_eq!(view.status_line(), "Entra cannot reach ScimDesk through the public URL");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde::Serialize;
 /// What one check found.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase", tag = "result")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "result")]
 pub enum Outcome {
     /// No public URL is set: Entra has no address to call.
     NoPublicUrl,

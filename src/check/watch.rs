@@ -3,9 +3,10 @@
 //! The latest report is published on a watch channel for the window, the tray and notifications.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
 
 use super::CheckReport;
@@ -16,10 +17,16 @@ const LOOK_INTERVAL: Duration = Duration::from_secs(2);
 /// The automatic checks; they stop when this is dropped.
 pub struct Watching {
     reports: watch::Receiver<Option<CheckReport>>,
+    now: Arc<Notify>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Watching {
+    /// Check again now (the admin fixed the tunnel and asks).
+    pub fn check_now(&self) {
+        self.now.notify_one();
+    }
+
     /// The latest report (`None` before the first, or with no source to check), and its changes.
     pub fn reports(&self) -> watch::Receiver<Option<CheckReport>> {
         self.reports.clone()
@@ -41,6 +48,8 @@ where
     F: Future<Output = Option<CheckReport>> + Send,
 {
     let (sender, reports) = watch::channel(None);
+    let now = Arc::new(Notify::new());
+    let asked = now.clone();
     let task = tokio::spawn(async move {
         let mut checked: Option<(Option<String>, Instant)> = None;
         loop {
@@ -54,8 +63,68 @@ where
                 checked = Some((url, Instant::now()));
                 sender.send_replace(report);
             }
-            tokio::time::sleep(LOOK_INTERVAL).await;
+            tokio::select! {
+                _ = tokio::time::sleep(LOOK_INTERVAL) => {}
+                _ = asked.notified() => checked = None,
+            }
         }
     });
-    Watching { reports, task }
+    Watching { reports, now, task }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::check::Outcome;
+
+    fn report(n: usize) -> Option<CheckReport> {
+        Some(CheckReport {
+            slug: "entra".into(),
+            url: None,
+            outcome: Outcome::Reachable { round_trip_ms: n as u64 },
+            message: String::new(),
+            time: String::new(),
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn checks_at_start_every_interval_when_the_url_changes_and_when_asked() {
+        let url = Arc::new(Mutex::new(Some("https://a.example".to_owned())));
+        let checks = Arc::new(AtomicUsize::new(0));
+        let (u, c) = (url.clone(), checks.clone());
+        let watching = spawn(
+            Duration::from_secs(300),
+            move || u.lock().unwrap().clone(),
+            move || {
+                let n = c.fetch_add(1, Ordering::SeqCst) + 1;
+                async move { report(n) }
+            },
+        );
+        let mut reports = watching.reports();
+        reports.changed().await.unwrap();
+        assert_eq!(checks.load(Ordering::SeqCst), 1, "one check at start");
+
+        tokio::time::sleep(Duration::from_secs(299)).await;
+        assert_eq!(checks.load(Ordering::SeqCst), 1, "nothing before the interval");
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert_eq!(checks.load(Ordering::SeqCst), 2, "again after the interval");
+
+        *url.lock().unwrap() = Some("https://b.example".to_owned());
+        tokio::time::sleep(LOOK_INTERVAL * 2).await;
+        assert_eq!(checks.load(Ordering::SeqCst), 3, "at once when the public URL changes");
+
+        watching.check_now();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert_eq!(checks.load(Ordering::SeqCst), 4, "when asked");
+
+        *url.lock().unwrap() = None;
+        tokio::time::sleep(LOOK_INTERVAL * 2).await;
+        assert_eq!(checks.load(Ordering::SeqCst), 5, "once when the public URL is cleared");
+        tokio::time::sleep(Duration::from_secs(900)).await;
+        assert_eq!(checks.load(Ordering::SeqCst), 5, "not again while none is set");
+        assert!(reports.has_changed().unwrap());
+    }
 }

@@ -9,13 +9,14 @@ import { publishBatch } from './hub';
 import { SettingsPage } from './pages/SettingsPage';
 import { SourcePage } from './pages/SourcePage';
 import { SourcesPage } from './pages/SourcesPage';
-import type { ServerStatus } from './bindings';
+import type { CheckReport, ServerStatus } from './bindings';
 
 export type Route = { page: 'sources' } | { page: 'source'; slug: string } | { page: 'settings' };
 
 export default function App() {
   const [route, setRoute] = useState<Route>({ page: 'sources' });
   const [status, setStatus] = useState<ServerStatus | null>(null);
+  const [reachability, setReachability] = useState<CheckReport | null>(null);
   const [fatal, setFatal] = useState<ApiError | null>(null);
 
   const refreshStatus = useCallback(() => {
@@ -24,8 +25,9 @@ export default function App() {
 
   useEffect(() => {
     // Listen first, then read: a status announced in between is not lost.
-    const unlisten = [api.onServerStatus(setStatus), api.onProvisioning(publishBatch)];
+    const unlisten = [api.onServerStatus(setStatus), api.onProvisioning(publishBatch), api.onPublicUrlChecked(setReachability)];
     refreshStatus();
+    api.publicUrlStatus().then((r) => setReachability((known) => known ?? r), () => {});
     return () => {
       unlisten.forEach((p) => { void p.then((f) => f()); });
     };
@@ -57,10 +59,10 @@ export default function App() {
         <ServiceBanner status={status} onChanged={setStatus} />
         {route.page === 'sources' && <SourcesPage onOpen={(slug) => setRoute({ page: 'source', slug })} />}
         {route.page === 'source' && <SourcePage slug={route.slug} onBack={() => setRoute({ page: 'sources' })} />}
-        {route.page === 'settings' && <SettingsPage status={status} onStatus={setStatus} />}
+        {route.page === 'settings' && <SettingsPage status={status} onStatus={setStatus} reachability={reachability} />}
       </AppShell.Main>
       <AppShell.Footer>
-        <StatusBar status={status} />
+        <StatusBar status={status} reachability={reachability} />
       </AppShell.Footer>
     </AppShell>
   );

@@ -4,7 +4,7 @@
 
 import type { UnlistenFn } from '@tauri-apps/api/event';
 
-import { commands, events, type ErrorKind, type EventBatch, type SearchedResource, type ServerStatus, type Value } from './bindings';
+import { commands, events, type CheckReport, type ErrorKind, type EventBatch, type NotificationKind, type SearchedResource, type ServerStatus, type Value } from './bindings';
 import { sentence } from './format';
 import type { ResourcePage, ScimResource, UserResource } from './types';
 
@@ -94,12 +94,20 @@ export const api = {
   /** Whether ScimDesk starts hidden, in the tray, at login. */
   launchAtLogin: () => call(() => commands.launchAtLogin()),
   setLaunchAtLogin: (enabled: boolean) => call(() => commands.setLaunchAtLogin(enabled)),
+  /** The latest automatic check of the public URL (null before the first). */
+  publicUrlStatus: () => call(() => commands.publicUrlStatus()),
+  /** Check now that Entra can reach the source through the public URL. */
+  checkPublicUrl: (slug: string) => call(() => commands.checkPublicUrl(slug)),
+  notificationSettings: () => call(() => commands.notificationSettings()),
+  setNotification: (kind: NotificationKind, enabled: boolean) => call(() => commands.setNotification(kind, enabled)),
 
   /** Batches of provisioning events, about ten a second while requests arrive. */
   onProvisioning: (handler: (batch: EventBatch) => void): Promise<UnlistenFn> =>
     events.provisioning.listen((e) => handler(e.payload)),
   onServerStatus: (handler: (status: ServerStatus) => void): Promise<UnlistenFn> =>
     events.serverStatus.listen((e) => handler(e.payload)),
+  onPublicUrlChecked: (handler: (report: CheckReport | null) => void): Promise<UnlistenFn> =>
+    events.publicUrlChecked.listen((e) => handler(e.payload.report)),
 };
 
 export type Api = typeof api;

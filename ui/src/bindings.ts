@@ -42,11 +42,18 @@ export const commands = {
 	 *  macOS, a Run key on Windows), or stop doing so. Answers the new state.
 	 */
 	setLaunchAtLogin: (enabled: boolean) => __TAURI_INVOKE<boolean>("set_launch_at_login", { enabled }),
+	/**  The latest automatic check of the public URL (`None` before the first). */
+	publicUrlStatus: () => __TAURI_INVOKE<CheckReport | null>("public_url_status"),
+	/**  Check now that Entra can reach `slug` through the public URL; the status light follows. */
+	checkPublicUrl: (slug: string) => __TAURI_INVOKE<CheckReport>("check_public_url", { slug }),
+	notificationSettings: () => __TAURI_INVOKE<NotificationSwitch[]>("notification_settings"),
+	setNotification: (kind: NotificationKind, enabled: boolean) => __TAURI_INVOKE<null>("set_notification", { kind, enabled }),
 };
 
 /** Events */
 export const events = {
 	provisioning: makeEvent<EventBatch, EventBatch>("provisioning"),
+	publicUrlChecked: makeEvent<PublicUrlChecked, PublicUrlChecked>("public-url-checked"),
 	serverStatus: makeEvent<ServerStatus, ServerStatus>("server-status"),
 };
 
@@ -77,6 +84,18 @@ export type Change = { type: "userCreated" } | { type: "userUpdated" } | { type:
  *  public URL: not Entra's traffic.
  */
 { type: "checked" };
+
+/**  The result of a check, for the window, the CLI and the log. */
+export type CheckReport = {
+	slug: string,
+	/**  The SCIM Base URL that was checked (none without a public URL). */
+	url: string | null,
+	outcome: Outcome,
+	/**  One sentence: what was found and what to do. */
+	message: string,
+	/**  RFC 3339 time of the check. */
+	time: string,
+};
 
 export type CommandError = {
 	kind: ErrorKind,
@@ -137,6 +156,49 @@ export type IssuedTokenView = {
 	keychainWarning: string | null,
 };
 
+/**  Which OS notifications the desktop app sends; each can be switched off (all are on by default). */
+export type NotificationKind = 
+/**  Entra can no longer reach ScimDesk through the public URL, or can again. */
+"publicUrl" | 
+/**  A provisioned source has been quiet for longer than two of Entra's cycles. */
+"quietSource" | 
+/**  A burst of refused requests (a token mismatch, a wrong Tenant URL). */
+"refusals";
+
+export type NotificationSwitch = {
+	kind: NotificationKind,
+	enabled: boolean,
+};
+
+/**  What one check found. */
+export type Outcome = 
+/**  No public URL is set: Entra has no address to call. */
+{ result: "noPublicUrl" } | 
+/**  The public URL is http://; Entra only calls https. */
+{ result: "notHttps" } | 
+/**  The public URL's host name does not resolve. */
+{ result: "nameNotResolved"; host: string } | 
+/**  The host resolves but refuses the connection. */
+{ result: "connectionRefused"; address: string } | 
+/**  No answer within the time limit (connecting, TLS or the reply). */
+{ result: "timedOut"; step: string } | 
+/**  The connection failed otherwise (no route, network down). */
+{ result: "unreachable"; detail: string } | 
+/**  The certificate is not signed by an authority this system trusts (Entra will refuse it too). */
+{ result: "certificateUntrusted" } | 
+/**  The certificate has expired (or is not valid yet). */
+{ result: "certificateExpired" } | 
+/**  The certificate is for another name. */
+{ result: "certificateWrongName"; host: string } | 
+/**  TLS failed for another reason. */
+{ result: "tlsFailed"; detail: string } | 
+/**  The tunnel answered, but with its own error: it does not reach ScimDesk. */
+{ result: "tunnelNotReachingScimDesk"; status: number } | 
+/**  Something answered that is not ScimDesk on this data folder. */
+{ result: "differentServer"; status: number } | 
+/**  The request arrived here and the answer came back. */
+{ result: "reachable"; roundTripMs: number };
+
 /**  One event on the broadcast channel. `seq` increases by one per event of this engine. */
 export type ProvisioningEvent = {
 	seq: number,
@@ -151,6 +213,14 @@ export type ProvisioningEvent = {
 	resourceId: string | null,
 	summary: string,
 	latencyMs: number | null,
+};
+
+/**
+ *  The latest check of the public URL (`None` before the first, or with no source to check).
+ *  The window hears it as `public-url-checked`.
+ */
+export type PublicUrlChecked = {
+	report: CheckReport | null,
 };
 
 /**  Request figures of one source since the engine started. */

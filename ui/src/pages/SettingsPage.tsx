@@ -3,8 +3,9 @@ import { notifications } from '@mantine/notifications';
 import { useEffect, useState } from 'react';
 
 import { api, type ApiError } from '../api';
-import type { ServerStatus, SettingsView } from '../bindings';
-import { servedBy } from '../format';
+import type { CheckReport, NotificationKind, ServerStatus, SettingsView } from '../bindings';
+import { PublicUrlCheck } from '../components/PublicUrlCheck';
+import { sentence, servedBy } from '../format';
 
 function Section({ title, children }: { title: string; children: React.ReactNode }) {
   return (
@@ -15,13 +16,27 @@ function Section({ title, children }: { title: string; children: React.ReactNode
   );
 }
 
-export function SettingsPage({ status, onStatus }: { status: ServerStatus | null; onStatus: (s: ServerStatus) => void }) {
+const NOTIFICATION_LABELS: Record<NotificationKind, string> = {
+  publicUrl: 'Entra can no longer reach ScimDesk through the public URL (or can again)',
+  quietSource: 'A provisioned source has been quiet for longer than two of Entra’s cycles',
+  refusals: 'A burst of refused requests (a token mismatch, a wrong Tenant URL)',
+};
+
+interface Props {
+  status: ServerStatus | null;
+  onStatus: (s: ServerStatus) => void;
+  reachability: CheckReport | null;
+}
+
+export function SettingsPage({ status, onStatus, reachability }: Props) {
   const [settings, setSettings] = useState<SettingsView | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [bind, setBind] = useState('');
   const [publicUrl, setPublicUrl] = useState('');
   const [clearSeconds, setClearSeconds] = useState<number | string>(60);
   const [launchAtLogin, setLaunchAtLogin] = useState<boolean | null>(null);
+  const [notify, setNotify] = useState<Partial<Record<NotificationKind, boolean>>>({});
+  const [firstSlug, setFirstSlug] = useState<string | null>(null);
   const [errors, setErrors] = useState<{ bind?: string; url?: string; clear?: string; login?: string }>({});
   const [busy, setBusy] = useState<string | null>(null);
 
@@ -33,6 +48,8 @@ export function SettingsPage({ status, onStatus }: { status: ServerStatus | null
       setClearSeconds(s.clipboardClearSeconds);
     }, (e: ApiError) => setLoadError(e.message));
     api.launchAtLogin().then(setLaunchAtLogin, (e: ApiError) => setErrors((old) => ({ ...old, login: e.message })));
+    api.notificationSettings().then((list) => setNotify(Object.fromEntries(list.map((n) => [n.kind, n.enabled]))), () => {});
+    api.listSources().then((list) => setFirstSlug(list[0]?.slug ?? null), () => {});
     // Read once; the fields are the admin's from then on.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
@@ -89,6 +106,12 @@ export function SettingsPage({ status, onStatus }: { status: ServerStatus | null
             return publicUrl.trim() ? 'Public URL saved.' : 'Public URL cleared.';
           })}>Save</Button>
         </Group>
+        <Text size="sm" mt="sm" data-testid="settings-reachability">
+          {reachability ? sentence(reachability.message) : 'Checked every 5 minutes and whenever it changes.'}
+        </Text>
+        <Group mt="xs">
+          <PublicUrlCheck slug={firstSlug} />
+        </Group>
       </Section>
       <Section title="Clipboard">
         <Text size="sm" c="dimmed" mb="xs">After “Copy token”, the clipboard is cleared after this many seconds if it still holds the token.</Text>
@@ -119,6 +142,27 @@ export function SettingsPage({ status, onStatus }: { status: ServerStatus | null
             });
           }}
         />
+      </Section>
+      <Section title="Notifications">
+        <Text size="sm" c="dimmed" mb="xs">ScimDesk tells you through your desktop’s notifications, also with its window closed, when:</Text>
+        <Stack gap="xs">
+          {(Object.keys(NOTIFICATION_LABELS) as NotificationKind[]).map((kind) => (
+            <Switch
+              key={kind}
+              label={NOTIFICATION_LABELS[kind]}
+              checked={notify[kind] ?? true}
+              data-testid={`settings-notify-${kind}`}
+              onChange={(e) => {
+                const enabled = e.currentTarget.checked;
+                setNotify((old) => ({ ...old, [kind]: enabled }));
+                api.setNotification(kind, enabled).catch((err: ApiError) => {
+                  setNotify((old) => ({ ...old, [kind]: !enabled }));
+                  notifications.show({ message: err.message, color: 'red' });
+                });
+              }}
+            />
+          ))}
+        </Stack>
       </Section>
       <Section title="Files">
         <Stack gap={6}>

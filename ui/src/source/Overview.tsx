@@ -3,6 +3,7 @@ import { notifications } from '@mantine/notifications';
 import { useState } from 'react';
 
 import { api, type ApiError } from '../api';
+import { PublicUrlCheck } from '../components/PublicUrlCheck';
 import { timeAgo } from '../format';
 import type { IssuedTokenView, SourceSummary } from '../bindings';
 import { DeleteSourceModal, RotateTokenModal } from './SourceActions';
@@ -73,6 +74,7 @@ export function Overview({ source, onChanged, onDeleted }: Props) {
             <Code style={{ flex: 1, userSelect: 'all', fontSize: 14, padding: 8 }} data-testid="scim-base-url">{source.scimBaseUrl}</Code>
             <Button variant="default" onClick={() => void copyUrl()} data-testid="copy-url">Copy</Button>
           </Group>
+          <PublicUrlCheck slug={source.slug} />
           <Text size="sm" fw={500} mt="sm">Secret Token</Text>
           <Group gap="sm">
             <Code style={{ padding: 8 }}>{source.tokenPrefix}…</Code>

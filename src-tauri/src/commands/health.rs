@@ -1,0 +1,54 @@
+//! Is ScimDesk reachable, and what the admin wants to be told: the public URL check and the
+//! notification switches.
+
+use scimdesk::check::CheckReport;
+use scimdesk::settings::NotificationKind;
+use serde::Serialize;
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::reachability::Reachability;
+use crate::state::AppState;
+
+/// The latest automatic check of the public URL (`None` before the first).
+#[tauri::command]
+#[specta::specta]
+pub async fn public_url_status(reachability: State<'_, Reachability>) -> CommandResult<Option<CheckReport>> {
+    Ok(reachability.latest())
+}
+
+/// Check now that Entra can reach `slug` through the public URL; the status light follows.
+#[tauri::command]
+#[specta::specta]
+pub async fn check_public_url(
+    state: State<'_, AppState>,
+    reachability: State<'_, Reachability>,
+    slug: String,
+) -> CommandResult<CheckReport> {
+    let report = state.engine()?.check_public_url(&slug).await?;
+    reachability.check_now();
+    Ok(report)
+}
+
+#[derive(Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationSwitch {
+    kind: NotificationKind,
+    enabled: bool,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn notification_settings(state: State<'_, AppState>) -> CommandResult<Vec<NotificationSwitch>> {
+    let settings = state.engine()?.settings();
+    NotificationKind::ALL
+        .into_iter()
+        .map(|kind| Ok(NotificationSwitch { kind, enabled: settings.notifies(kind)? }))
+        .collect()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_notification(state: State<'_, AppState>, kind: NotificationKind, enabled: bool) -> CommandResult<()> {
+    Ok(state.engine()?.settings().set_notifies(kind, enabled).await?)
+}
