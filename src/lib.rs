@@ -20,6 +20,7 @@ pub mod slug;
 pub mod sources;
 pub mod store;
 pub mod tokens;
+pub mod traffic;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -33,6 +34,7 @@ pub use serving::{Claim, Server, ServerKind, ServingLock};
 pub use settings::{CurrentSettings, Settings};
 pub use sources::{IssuedToken, SourceCounters, SourceSummary, Sources};
 pub use store::{ActivityEntry, SourceCounts, StoreError};
+pub use traffic::Cycle;
 
 use events::Events;
 use store::Store;
@@ -53,10 +55,12 @@ impl Engine {
         let store = Store::open(data_dir).await?;
         let events = Arc::new(Events::new());
         let settings = Arc::new(Settings::new(store.clone()));
+        let activity = Activity::new(store.clone(), events.clone());
+        activity.recount_refused()?;
         Ok(Arc::new(Engine {
             sources: Sources::new(store.clone(), events.clone(), settings.clone()),
-            directory: Directory::new(store.clone()),
-            activity: Activity::new(store, events.clone()),
+            directory: Directory::new(store),
+            activity,
             settings,
             events,
             data_dir: data_dir.to_path_buf(),

@@ -10,6 +10,7 @@ mod activity;
 mod columns;
 mod connection;
 pub mod groups;
+mod health;
 mod keys;
 mod migrate;
 mod query;
@@ -26,6 +27,7 @@ use std::sync::Arc;
 
 pub use activity::{ActivityEntry, ACTIVITY_FILE};
 pub use groups::{MemberRow, MembersAdded};
+pub use health::{SourceTraffic, UnknownSlugRow, CYCLES_KEPT, MAX_UNKNOWN_SLUGS, OTHER_SLUGS};
 pub use query::{ListQuery, Page, SortOrder};
 pub use resources::StoredResource;
 pub use rusqlite::Connection;
