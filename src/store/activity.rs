@@ -20,7 +20,8 @@ use rusqlite::{params, Connection, ToSql};
 use serde::Serialize;
 
 use super::connection::Access;
-use super::health::{self, UnknownSlugBuffer, HEALTH_SCHEMA};
+use super::health::{self, HEALTH_SCHEMA};
+use super::unknown_slugs::{self, UnknownSlugBuffer, UNKNOWN_SLUGS_SCHEMA};
 use super::{Result, Store, StoreError, Writer};
 use crate::change::Change;
 use crate::traffic::DEFAULT_CYCLE_INTERVAL;
@@ -29,7 +30,7 @@ use crate::traffic::DEFAULT_CYCLE_INTERVAL;
 pub const ACTIVITY_FILE: &str = "activity.db";
 
 /// The log's schema; `user_version` says which one a file has. 2 added `change`; 3 added the
-/// cycles, traffic and unknown slugs of `health.rs`.
+/// cycles and traffic of `health.rs` and the table of `unknown_slugs.rs`.
 const LOG_SCHEMA_VERSION: i64 = 3;
 /// Rows are kept in (source, id) order in the table itself: each row is one B-tree insert when
 /// written and one delete when pruned, with no index to keep beside it.
@@ -67,6 +68,7 @@ pub(super) fn attach_log(conn: &Connection, path: &Path, access: Access) -> Resu
         }
         conn.execute_batch(LOG_SCHEMA)?;
         conn.execute_batch(HEALTH_SCHEMA)?;
+        conn.execute_batch(UNKNOWN_SLUGS_SCHEMA)?;
         if version == 1 {
             add_change_column(conn)?;
         }
@@ -236,7 +238,7 @@ impl ActivityBuffer {
                     insert_rows(conn, &rows, interval)?;
                 }
                 match unknown_slugs {
-                    Some(slugs) => health::record_unknown_slugs(conn, slugs, interval),
+                    Some(slugs) => unknown_slugs::record_unknown_slugs(conn, slugs, interval),
                     None => Ok(()),
                 }
             })
