@@ -64,11 +64,28 @@ impl Activity {
         });
     }
 
+    /// Record a request for `/source/scim/{slug}/v2/...` where no source has that slug (refused
+    /// with 404). It has no Activity to go to: it is counted per slug, one row per slug however
+    /// many requests, and at most a hundred slugs (see [`crate::store::MAX_UNKNOWN_SLUGS`]).
+    pub fn record_unknown_slug(&self, slug: &str) {
+        self.store.record_unknown_slug(slug);
+    }
+
+    /// Continue each source's refusal counter from the log: when this process starts serving, the
+    /// log holds everything the previous server wrote.
+    pub fn recount_refused(&self) -> Result<(), StoreError> {
+        self.events.set_refused(&self.store.refused_counts()?);
+        Ok(())
+    }
+
     /// Publish, as events, the rows another process on this data folder (the background service)
     /// adds to the activity log, looking every `interval`; rows already there are not events.
     /// Following stops when the returned value is dropped.
     pub fn follow(&self, interval: Duration) -> Result<Following, StoreError> {
-        let mut cursors = self.store.last_activity_ids()?;
+        // The refusal counters start from the rows up to the cursors; the rows after them are
+        // counted as their events are published.
+        let (mut cursors, refused) = self.store.activity_position()?;
+        self.events.set_refused(&refused);
         let (store, events) = (self.store.clone(), self.events.clone());
         let task = tokio::spawn(async move {
             let mut ticks = tokio::time::interval(interval);

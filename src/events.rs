@@ -1,5 +1,7 @@
 //! ProvisioningEvent: what happened on a source, published after each committed change and
-//! each refused request, in sequence, for the window's live view. Per-source request counters.
+//! each refused request, in sequence, for the window's live view. Per-source request counters:
+//! requests in the last minute are this process's own; refusals continue the count kept in the
+//! activity log, so that a restart does not reset them.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -67,12 +69,14 @@ impl RequestCounter {
     }
 }
 
-/// Request figures of one source since the engine started.
+/// Request figures of one source.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestStats {
+    /// Requests served (or followed) by this process in the last minute.
     pub requests_last_minute: u64,
+    /// Refused requests (4xx, 5xx) since the source's first request, across restarts.
     pub errors: u64,
     pub last_request: Option<String>,
 }
@@ -97,6 +101,10 @@ impl Events {
                 | Change::TokenRotated
                 | Change::Checked
         );
+        if event.change == Change::SourceDeleted {
+            // A source created later under the same slug starts from nothing.
+            self.requests.lock().expect("counter lock").remove(&event.source);
+        }
         if counted {
             let mut requests = self.requests.lock().expect("counter lock");
             let counter = requests.entry(event.source.clone()).or_default();
@@ -111,6 +119,18 @@ impl Events {
         event.seq = *seq;
         // No subscriber is not an error: the headless server runs without a window.
         let _ = self.sender.send(event);
+    }
+
+    /// Continue each source's refusal count from `refused` (by slug; as the activity log has them):
+    /// at open, and whenever this process starts counting the log's rows from a new position.
+    pub fn set_refused(&self, refused: &HashMap<String, u64>) {
+        let mut requests = self.requests.lock().expect("counter lock");
+        for (slug, counter) in requests.iter_mut() {
+            counter.errors = refused.get(slug).copied().unwrap_or(0);
+        }
+        for (slug, n) in refused {
+            requests.entry(slug.clone()).or_default().errors = *n;
+        }
     }
 
     pub fn request_stats(&self, source: &str) -> RequestStats {

@@ -3,7 +3,8 @@
 //!
 //! The desktop app and the headless `scimdesk` CLI are thin shells over [`Engine`], a facade
 //! that opens the store and hands out the services: [`Sources`] (with authentication),
-//! [`Settings`], the [`Directory`], the [`Activity`] log and [`KeepAwake`]. Imports point down:
+//! [`Settings`], the [`Directory`], the [`Activity`] log, the sources' [`Health`] and
+//! [`KeepAwake`]. Imports point down:
 //! `server`/`cli` → `Engine` → services → `directory` → `store` → `scim`.
 
 pub mod activity;
@@ -12,6 +13,7 @@ pub mod check;
 pub mod directory;
 pub mod error;
 pub mod events;
+pub mod health;
 pub mod keep_awake;
 pub mod scim;
 pub mod server;
@@ -21,6 +23,7 @@ pub mod slug;
 pub mod sources;
 pub mod store;
 pub mod tokens;
+pub mod traffic;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -30,11 +33,13 @@ pub use change::Change;
 pub use directory::{Directory, DirectoryError};
 pub use error::{EngineError, Result};
 pub use events::{ProvisioningEvent, RequestStats};
+pub use health::{Alert, Health, HealthWatch, RefusalBurst, RefusalCause, SourceHealth, UnknownSlug};
 pub use keep_awake::KeepAwake;
 pub use serving::{Claim, Server, ServerKind, ServingLock};
 pub use settings::{CurrentSettings, Settings};
 pub use sources::{IssuedToken, SourceCounters, SourceSummary, Sources};
 pub use store::{ActivityEntry, SourceCounts, StoreError};
+pub use traffic::Cycle;
 
 use events::Events;
 use store::Store;
@@ -46,6 +51,7 @@ pub struct Engine {
     directory: Directory,
     activity: Activity,
     keep_awake: KeepAwake,
+    health: Health,
     events: Arc<Events>,
     data_dir: PathBuf,
 }
@@ -56,10 +62,15 @@ impl Engine {
         let store = Store::open(data_dir).await?;
         let events = Arc::new(Events::new());
         let settings = Arc::new(Settings::new(store.clone()));
+        // Tells the activity log's writer where Entra's cycles end.
+        settings.cycle_interval()?;
+        let activity = Activity::new(store.clone(), events.clone());
+        activity.recount_refused()?;
         Ok(Arc::new(Engine {
             sources: Sources::new(store.clone(), events.clone(), settings.clone()),
             directory: Directory::new(store.clone()),
-            activity: Activity::new(store, events.clone()),
+            health: Health::new(store, settings.clone()),
+            activity,
             keep_awake: KeepAwake::new(),
             settings,
             events,
@@ -98,6 +109,20 @@ impl Engine {
     /// Where each request's activity row and event are recorded.
     pub fn activity(&self) -> &Activity {
         &self.activity
+    }
+
+    /// Each source's provisioning as the activity log tells it: last request, last cycle, refusals,
+    /// quiet or not; and the requests for slugs that name no source.
+    pub fn health(&self) -> &Health {
+        &self.health
+    }
+
+    /// Look at the health of every source now and every `every` (a few indexed reads each time),
+    /// and publish an [`Alert`] when a source goes quiet or starts to be refused in bursts, and
+    /// when that ends. Stops when dropped.
+    pub fn watch_health(self: &Arc<Self>, every: std::time::Duration) -> HealthWatch {
+        let engine = self.clone();
+        health::watch::spawn(every, move || engine.health.report())
     }
 
     /// Check that Entra can reach source `slug` through the public URL: a request carrying a

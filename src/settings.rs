@@ -1,5 +1,5 @@
-//! Admin settings kept in the database (listen address, public URL, clipboard clear time), and
-//! the SCIM Base URL they give each source.
+//! Admin settings kept in the database (listen address, public URL, clipboard clear time, Entra's
+//! cycle interval), and the SCIM Base URL they give each source.
 
 use std::net::SocketAddr;
 use std::sync::Mutex;
@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::error::{EngineError, Result};
 use crate::store::Store;
+use crate::traffic::{DEFAULT_CYCLE_INTERVAL, MAX_CYCLE_INTERVAL, MIN_CYCLE_INTERVAL};
 
 /// Where the server listens unless told otherwise: loopback, for a tunnel to connect to.
 pub const DEFAULT_BIND: &str = "127.0.0.1:7643";
@@ -17,6 +18,7 @@ pub const DEFAULT_CLIPBOARD_CLEAR_SECONDS: u64 = 60;
 const PUBLIC_URL: &str = "public_url";
 const BIND: &str = "bind";
 const CLIPBOARD_CLEAR_SECONDS: &str = "clipboard_clear_seconds";
+const CYCLE_INTERVAL_SECONDS: &str = "cycle_interval_seconds";
 /// Random, made once per data folder: the server proves a check reached it with it.
 const CHECK_SECRET: &str = "check_secret";
 
@@ -58,6 +60,9 @@ pub struct CurrentSettings {
     pub bind: SocketAddr,
     pub public_url: Option<String>,
     pub clipboard_clear_seconds: u64,
+    /// Entra's interval between provisioning cycles: a provisioned source silent for two of them
+    /// is "quiet".
+    pub cycle_interval_seconds: u64,
 }
 
 /// Check and tidy a public URL: an absolute http(s) URL without query; trailing `/` removed.
@@ -74,6 +79,29 @@ pub fn normalize_public_url(url: &str) -> Result<String> {
         )));
     }
     Ok(url.to_string())
+}
+
+/// Read a cycle interval as the admin types it: `40m`, `1h`, `90s` (a unit is needed).
+pub fn parse_cycle_interval(text: &str) -> Result<Duration> {
+    let text = text.trim();
+    let interval = humantime::parse_duration(text).map_err(|_| {
+        EngineError::InvalidInput(format!(
+            "\"{text}\" is not a duration; give Entra's cycle interval with a unit, e.g. 40m (Entra's default) or 1h"
+        ))
+    })?;
+    check_cycle_interval(interval)?;
+    Ok(interval)
+}
+
+fn check_cycle_interval(interval: Duration) -> Result<()> {
+    if !(MIN_CYCLE_INTERVAL..=MAX_CYCLE_INTERVAL).contains(&interval) {
+        return Err(EngineError::InvalidInput(format!(
+            "the cycle interval must be between {} and {} (Entra's is 40m)",
+            humantime::format_duration(MIN_CYCLE_INTERVAL),
+            humantime::format_duration(MAX_CYCLE_INTERVAL)
+        )));
+    }
+    Ok(())
 }
 
 pub fn parse_bind(addr: &str) -> Result<SocketAddr> {
@@ -120,7 +148,34 @@ impl Settings {
         let clipboard_clear_seconds = (self.store.setting(CLIPBOARD_CLEAR_SECONDS)?)
             .and_then(|s| s.parse().ok())
             .unwrap_or(DEFAULT_CLIPBOARD_CLEAR_SECONDS);
-        Ok(CurrentSettings { bind, public_url: self.store.setting(PUBLIC_URL)?, clipboard_clear_seconds })
+        Ok(CurrentSettings {
+            bind,
+            public_url: self.store.setting(PUBLIC_URL)?,
+            clipboard_clear_seconds,
+            cycle_interval_seconds: self.cycle_interval()?.as_secs(),
+        })
+    }
+
+    /// Entra's interval between provisioning cycles (default 40 minutes). Reading it also tells the
+    /// activity log's writer, which ends a cycle after a silence it derives from the interval, so
+    /// that a change saved by another process applies here at the next read.
+    pub fn cycle_interval(&self) -> Result<Duration> {
+        let interval = (self.store.setting(CYCLE_INTERVAL_SECONDS)?)
+            .and_then(|s| s.parse().ok())
+            .map(Duration::from_secs)
+            .filter(|d| check_cycle_interval(*d).is_ok())
+            .unwrap_or(DEFAULT_CYCLE_INTERVAL);
+        self.store.set_cycle_interval(interval);
+        Ok(interval)
+    }
+
+    /// Save Entra's cycle interval (whole seconds, 2 s to 7 days).
+    pub async fn set_cycle_interval(&self, interval: Duration) -> Result<()> {
+        let interval = Duration::from_secs(interval.as_secs());
+        check_cycle_interval(interval)?;
+        self.store.set_setting(CYCLE_INTERVAL_SECONDS, Some(interval.as_secs().to_string())).await?;
+        self.store.set_cycle_interval(interval);
+        Ok(())
     }
 
     /// Whether the app sends notifications of `kind`.

@@ -2,6 +2,7 @@
 
 mod error;
 mod export;
+mod health;
 mod listing;
 mod service;
 
@@ -98,7 +99,7 @@ enum SourceCommand {
     },
     /// List the sources.
     List,
-    /// Show a source: SCIM Base URL, counts, last request.
+    /// Show a source: SCIM Base URL, counts, last request and last cycle, refusals.
     Show {
         slug: String,
     },
@@ -127,7 +128,8 @@ enum SourceCommand {
 
 #[derive(Subcommand, Debug)]
 enum ConfigCommand {
-    /// Set a setting: public-url URL (empty to clear), bind ADDR, clipboard-clear SECONDS.
+    /// Set a setting: public-url URL (empty to clear), bind ADDR, clipboard-clear SECONDS,
+    /// cycle-interval DURATION (Entra's, e.g. 40m).
     Set { key: String, value: String },
     /// Show the settings.
     Show,
@@ -202,7 +204,6 @@ fn print_summary_with(s: &SourceSummary, token_place: &str) {
         "Users:           {} ({} active)\nGroups:          {} ({} memberships)",
         s.counts.users, s.counts.active_users, s.counts.groups, s.counts.memberships
     );
-    println!("Last request:    {}", s.last_request.as_deref().unwrap_or("none yet"));
     println!("Created:         {}", s.created);
 }
 
@@ -244,6 +245,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("bind:            {}", s.bind);
             println!("public-url:      {}", s.public_url.as_deref().unwrap_or("(not set)"));
             println!("clipboard-clear: {} s", s.clipboard_clear_seconds);
+            let interval = std::time::Duration::from_secs(s.cycle_interval_seconds);
+            println!("cycle-interval:  {}", humantime::format_duration(interval));
             println!("data dir:        {}", engine.data_dir().display());
             Ok(())
         }
@@ -277,11 +280,29 @@ async fn serve(engine: Arc<Engine>, bind: Option<String>, limits: Limits) -> Res
     for s in engine.sources().list()? {
         println!("Source {:<20} {}", s.slug, s.scim_base_url);
     }
+    let alerts = log_alerts(engine.watch_health(HEALTH_WATCH_INTERVAL));
     shutdown.await;
+    alerts.abort();
     tracing::info!("shutting down: finishing requests in flight");
     server.stop().await;
     drop(lock);
     Ok(())
+}
+
+/// How often `serve` looks at the sources' health (a few indexed reads).
+const HEALTH_WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Log each alert of the health watch, for an admin who reads the service's log.
+fn log_alerts(mut watch: scimdesk::HealthWatch) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Some(alert) = watch.next().await {
+            if alert.needs_action() {
+                tracing::warn!(source = alert.slug(), "{}", alert.message());
+            } else {
+                tracing::info!(source = alert.slug(), "{}", alert.message());
+            }
+        }
+    })
 }
 
 /// Check one source, or each; print one line per source.
@@ -387,8 +408,12 @@ async fn source(engine: Arc<Engine>, cmd: SourceCommand) -> Result<(), EngineErr
                     s.scim_base_url
                 );
             }
+            health::print_list(&engine)?;
         }
-        SourceCommand::Show { slug } => print_summary(&sources.get(&slug)?),
+        SourceCommand::Show { slug } => {
+            print_summary(&sources.get(&slug)?);
+            health::print_source(&engine.health().source(&slug)?, engine.settings().cycle_interval()?);
+        }
         SourceCommand::Token { slug } => println!("{}", sources.token(&slug).await?.expose_secret()),
         SourceCommand::Rotate { slug, overlap } => {
             let issued = sources.rotate(&slug, overlap).await?;
@@ -434,9 +459,19 @@ async fn config_set(engine: &Engine, key: &str, value: &str) -> Result<(), Engin
             settings.set_clipboard_clear_seconds(secs).await?;
             println!("The clipboard is cleared {secs} s after \"Copy token\".");
         }
+        "cycle-interval" => {
+            let interval = scimdesk::settings::parse_cycle_interval(value)?;
+            settings.set_cycle_interval(interval).await?;
+            let interval = settings.cycle_interval()?;
+            println!(
+                "Entra's cycle interval is {}: a provisioned source silent for longer than {} is reported quiet.",
+                humantime::format_duration(interval),
+                humantime::format_duration(scimdesk::traffic::quiet_after(interval))
+            );
+        }
         other => {
             return Err(EngineError::InvalidInput(format!(
-                "unknown setting \"{other}\"; the settings are public-url, bind and clipboard-clear"
+                "unknown setting \"{other}\"; the settings are public-url, bind, clipboard-clear and cycle-interval"
             )))
         }
     }

@@ -17,19 +17,30 @@ use super::request::{parse_json, parse_query, precondition, query_param, read_js
 use super::{Limits, ServerState};
 use crate::directory::{Precondition, SourceRef};
 use crate::scim::ScimError;
+use crate::sources::AuthError;
 use crate::Engine;
 
 /// The source a request was for, once known (set by [`AuthorizedSource`], read by the tracking
-/// layer to record the request in that source's Activity, refused or not).
+/// layer to record the request in that source's Activity, refused or not), or the slug it named
+/// when no source has it.
 #[derive(Clone, Default)]
-pub(super) struct SourceTag(Arc<OnceLock<(i64, String)>>);
+pub(super) struct SourceTag(Arc<OnceLock<Tagged>>);
+
+pub(super) enum Tagged {
+    Source(i64, String),
+    UnknownSlug(String),
+}
 
 impl SourceTag {
     pub fn set(&self, id: i64, slug: &str) {
-        let _ = self.0.set((id, slug.to_string()));
+        let _ = self.0.set(Tagged::Source(id, slug.to_string()));
     }
 
-    pub fn get(&self) -> Option<&(i64, String)> {
+    pub fn set_unknown(&self, slug: &str) {
+        let _ = self.0.set(Tagged::UnknownSlug(slug.to_string()));
+    }
+
+    pub fn get(&self) -> Option<&Tagged> {
         self.0.get()
     }
 }
@@ -146,8 +157,10 @@ impl FromRequestParts<ServerState> for AuthorizedSource {
                 Ok(AuthorizedSource(source, turn))
             }
             Err(refusal) => {
-                if let Some(id) = refusal.source_id {
-                    tag.set(id, &slug);
+                match (refusal.source_id, &refusal.error) {
+                    (Some(id), _) => tag.set(id, &slug),
+                    (None, AuthError::UnknownSource(_)) => tag.set_unknown(&slug),
+                    (None, _) => {}
                 }
                 Err(refusal.error.into())
             }

@@ -169,6 +169,11 @@ pub async fn start_with(engine: Arc<Engine>, addr: SocketAddr, limits: Limits) -
         tokio::net::TcpListener::bind(addr).await.map_err(|e| BindError { addr, reason: bind_reason(&e) })?;
     let local = listener.local_addr().map_err(|e| BindError { addr, reason: e.to_string() })?;
     engine.settings().server_started(local);
+    // The refusal counters go on from what the log holds now (a server that stopped before this
+    // one started wrote its last rows at its stop).
+    if let Err(e) = engine.activity().recount_refused() {
+        tracing::warn!(error = %e, "the refusal counters could not be read from the activity log");
+    }
     let (tx, rx) = oneshot::channel::<()>();
     let app = router_with(engine.clone(), limits);
     let task = tokio::spawn(async move {

@@ -8,7 +8,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::extract::SourceTag;
+use super::extract::{SourceTag, Tagged};
 use super::response::RequestRecord;
 use crate::activity::RequestActivity;
 use crate::Engine;
@@ -32,8 +32,8 @@ pub(super) async fn track(State(engine): State<Arc<Engine>>, mut req: Request, n
         summary = record.as_ref().map_or("", |r| r.summary.as_str()),
         "request"
     );
-    if let (Some(record), Some((source_id, slug))) = (record, tag.get()) {
-        engine.activity().record(RequestActivity {
+    match (record, tag.get()) {
+        (Some(record), Some(Tagged::Source(source_id, slug))) => engine.activity().record(RequestActivity {
             source_id: *source_id,
             slug: slug.clone(),
             method,
@@ -43,7 +43,9 @@ pub(super) async fn track(State(engine): State<Arc<Engine>>, mut req: Request, n
             resource_id: record.resource_id,
             summary: record.summary,
             latency,
-        });
+        }),
+        (_, Some(Tagged::UnknownSlug(slug))) => engine.activity().record_unknown_slug(slug),
+        _ => {}
     }
     resp
 }

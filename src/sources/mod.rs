@@ -36,8 +36,10 @@ pub struct SourceSummary {
     pub created: String,
     pub counts: SourceCounts,
     pub requests_last_minute: u64,
+    /// Refused requests since the source's first request (kept across restarts).
     pub errors: u64,
-    /// The last request this engine served for the source, or the newest activity row.
+    /// The last request this engine served for the source, or the newest in the activity log
+    /// (reachability checks are not counted).
     pub last_request: Option<String>,
 }
 
@@ -122,7 +124,7 @@ impl Sources {
         let stats = self.events.request_stats(&row.slug);
         let last_request = match stats.last_request {
             Some(t) => Some(t),
-            None => self.store.recent_activity(row.id, 1)?.into_iter().next().map(|a| a.time),
+            None => self.store.source_traffic(Some(&row.slug))?.into_iter().next().and_then(|s| s.traffic.last_request),
         };
         let now = crate::store::now();
         Ok(SourceSummary {

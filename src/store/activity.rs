@@ -20,14 +20,18 @@ use rusqlite::{params, Connection, ToSql};
 use serde::Serialize;
 
 use super::connection::Access;
+use super::health::{self, HEALTH_SCHEMA};
+use super::unknown_slugs::{self, UnknownSlugBuffer, UNKNOWN_SLUGS_SCHEMA};
 use super::{Result, Store, StoreError, Writer};
 use crate::change::Change;
+use crate::traffic::DEFAULT_CYCLE_INTERVAL;
 
 /// The activity log's file, next to the directory's.
 pub const ACTIVITY_FILE: &str = "activity.db";
 
-/// The log's schema; `user_version` says which one a file has. 2 added `change`.
-const LOG_SCHEMA_VERSION: i64 = 2;
+/// The log's schema; `user_version` says which one a file has. 2 added `change`; 3 added the
+/// cycles and traffic of `health.rs` and the table of `unknown_slugs.rs`.
+const LOG_SCHEMA_VERSION: i64 = 3;
 /// Rows are kept in (source, id) order in the table itself: each row is one B-tree insert when
 /// written and one delete when pruned, with no index to keep beside it.
 const LOG_SCHEMA: &str = "
@@ -63,8 +67,13 @@ pub(super) fn attach_log(conn: &Connection, path: &Path, access: Access) -> Resu
             return Err(StoreError::NewerSchema(version));
         }
         conn.execute_batch(LOG_SCHEMA)?;
+        conn.execute_batch(HEALTH_SCHEMA)?;
+        conn.execute_batch(UNKNOWN_SLUGS_SCHEMA)?;
         if version == 1 {
             add_change_column(conn)?;
+        }
+        if (1..3).contains(&version) {
+            health::fill_from_rows(conn)?;
         }
         conn.pragma_update(Some("log"), "user_version", LOG_SCHEMA_VERSION)?;
     }
@@ -162,14 +171,40 @@ pub struct ActivityEntry {
     pub change: Change,
 }
 
-/// Activity rows waiting to be written: (source id, row).
-#[derive(Clone, Default)]
+/// Activity rows waiting to be written: (source id, row); and the requests for unknown slugs.
+#[derive(Clone)]
 pub(super) struct ActivityBuffer {
     rows: Arc<Mutex<Vec<(i64, ActivityEntry)>>>,
+    unknown_slugs: Arc<Mutex<UnknownSlugBuffer>>,
     dropped: Arc<std::sync::atomic::AtomicU64>,
+    /// Entra's cycle interval in ms (the setting), which tells where a cycle ends.
+    cycle_interval_ms: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Default for ActivityBuffer {
+    fn default() -> Self {
+        ActivityBuffer {
+            rows: Arc::default(),
+            unknown_slugs: Arc::default(),
+            dropped: Arc::default(),
+            cycle_interval_ms: Arc::new((DEFAULT_CYCLE_INTERVAL.as_millis() as u64).into()),
+        }
+    }
 }
 
 impl ActivityBuffer {
+    pub(super) fn push_unknown_slug(&self, slug: &str, time: String) {
+        self.unknown_slugs.lock().expect("unknown slugs buffer").push(slug, time);
+    }
+
+    pub(super) fn set_cycle_interval(&self, interval: Duration) {
+        self.cycle_interval_ms.store(interval.as_millis() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn cycle_interval(&self) -> Duration {
+        Duration::from_millis(self.cycle_interval_ms.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
     fn push(&self, source_id: i64, entry: ActivityEntry) {
         let mut rows = self.rows.lock().expect("activity buffer");
         if rows.len() >= MAX_BUFFERED {
@@ -189,10 +224,25 @@ impl ActivityBuffer {
     /// Write what is buffered now; returns when it is committed.
     pub(super) async fn flush(&self, writer: &Writer) -> Result<()> {
         let rows = self.take();
-        if rows.is_empty() {
+        let unknown_slugs = {
+            let mut buffer = self.unknown_slugs.lock().expect("unknown slugs buffer");
+            (!buffer.is_empty()).then(|| buffer.take())
+        };
+        if rows.is_empty() && unknown_slugs.is_none() {
             return Ok(());
         }
-        writer.write(move |conn| insert_rows(conn, &rows)).await
+        let interval = self.cycle_interval();
+        writer
+            .write(move |conn| {
+                if !rows.is_empty() {
+                    insert_rows(conn, &rows, interval)?;
+                }
+                match unknown_slugs {
+                    Some(slugs) => unknown_slugs::record_unknown_slugs(conn, slugs, interval),
+                    None => Ok(()),
+                }
+            })
+            .await
     }
 
     /// Flush every [`FLUSH_INTERVAL`] for as long as the process runs.
@@ -209,7 +259,8 @@ impl ActivityBuffer {
     }
 }
 
-fn insert_rows(conn: &Connection, rows: &[(i64, ActivityEntry)]) -> Result<()> {
+/// Write `rows` and extend their sources' cycles and traffic; Entra's cycles are `interval` apart.
+fn insert_rows(conn: &Connection, rows: &[(i64, ActivityEntry)], interval: Duration) -> Result<()> {
     // Each source's rows continue its ids (the writer is the only one adding rows).
     let mut next_id: HashMap<i64, i64> = HashMap::new();
     let mut last_id = conn.prepare_cached("SELECT COALESCE(MAX(id), 0) FROM log.activity WHERE source_id = ?")?;
@@ -255,13 +306,13 @@ fn insert_rows(conn: &Connection, rows: &[(i64, ActivityEntry)]) -> Result<()> {
     for source_id in sources {
         prune.execute(params![source_id, ACTIVITY_RETENTION])?;
     }
-    Ok(())
+    health::record_traffic(conn, rows, interval)
 }
 
 /// Forget the log rows of a deleted source (in the write that deletes it).
 pub(super) fn delete_source_rows(conn: &Connection, source_id: i64) -> Result<()> {
     conn.prepare_cached("DELETE FROM log.activity WHERE source_id = ?")?.execute([source_id])?;
-    Ok(())
+    health::delete_source_rows(conn, source_id)
 }
 
 impl Store {
@@ -302,24 +353,37 @@ impl Store {
 
     /// The id of each source's newest row (a source without rows is left out).
     pub fn last_activity_ids(&self) -> Result<HashMap<i64, i64>> {
-        self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT s.id, (SELECT a.id FROM log.activity a WHERE a.source_id = s.id ORDER BY a.id DESC LIMIT 1)
-                 FROM main.sources s",
-            )?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)))?;
-            let mut last = HashMap::new();
-            for row in rows {
-                if let (source_id, Some(id)) = row? {
-                    last.insert(source_id, id);
-                }
-            }
-            Ok(last)
-        })
+        self.read(last_activity_ids)
+    }
+
+    /// Each source's refused requests (by slug) since its first request.
+    pub fn refused_counts(&self) -> Result<HashMap<String, u64>> {
+        self.read(health::refused_counts)
+    }
+
+    /// [`Store::last_activity_ids`] and [`Store::refused_counts`] as of one moment: the counts
+    /// include exactly the rows up to those ids.
+    pub fn activity_position(&self) -> Result<(HashMap<i64, i64>, HashMap<String, u64>)> {
+        self.snapshot(|conn| Ok((last_activity_ids(conn)?, health::refused_counts(conn)?)))
     }
 }
 
-fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActivityEntry> {
+fn last_activity_ids(conn: &Connection) -> Result<HashMap<i64, i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id, (SELECT a.id FROM log.activity a WHERE a.source_id = s.id ORDER BY a.id DESC LIMIT 1)
+         FROM main.sources s",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)))?;
+    let mut last = HashMap::new();
+    for row in rows {
+        if let (source_id, Some(id)) = row? {
+            last.insert(source_id, id);
+        }
+    }
+    Ok(last)
+}
+
+pub(super) fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActivityEntry> {
     Ok(ActivityEntry {
         id: r.get(0)?,
         time: r.get(1)?,

@@ -10,6 +10,7 @@ mod activity;
 mod columns;
 mod connection;
 pub mod groups;
+mod health;
 mod keys;
 mod migrate;
 mod query;
@@ -18,6 +19,7 @@ pub mod resources;
 mod search;
 mod settings;
 mod sources;
+mod unknown_slugs;
 pub mod users;
 mod writer;
 
@@ -26,10 +28,12 @@ use std::sync::Arc;
 
 pub use activity::{ActivityEntry, ACTIVITY_FILE};
 pub use groups::{MemberRow, MembersAdded};
+pub use health::{SourceTraffic, CYCLES_KEPT};
 pub use query::{ListQuery, Page, SortOrder};
 pub use resources::StoredResource;
 pub use rusqlite::Connection;
 pub use sources::{NewSource, SourceCounts, SourceRow};
+pub use unknown_slugs::{UnknownSlugRow, MAX_UNKNOWN_SLUGS, OTHER_SLUGS};
 pub use writer::Writer;
 
 /// A UNIQUE index of the schema that refused a write (see `migrations/`).

@@ -223,9 +223,11 @@ export type PublicUrlChecked = {
 	report: CheckReport | null,
 };
 
-/**  Request figures of one source since the engine started. */
+/**  Request figures of one source. */
 export type RequestStats = {
+	/**  Requests served (or followed) by this process in the last minute. */
 	requestsLastMinute: number,
+	/**  Refused requests (4xx, 5xx) since the source's first request, across restarts. */
 	errors: number,
 	lastRequest: string | null,
 };
@@ -313,8 +315,12 @@ export type SourceSummary = {
 	created: string,
 	counts: SourceCounts,
 	requestsLastMinute: number,
+	/**  Refused requests since the source's first request (kept across restarts). */
 	errors: number,
-	/**  The last request this engine served for the source, or the newest activity row. */
+	/**
+	 *  The last request this engine served for the source, or the newest in the activity log
+	 *  (reachability checks are not counted).
+	 */
 	lastRequest: string | null,
 };
 
