@@ -89,14 +89,8 @@ impl Events {
 
     /// Stamp `event` with the next sequence number, count it and send it to every subscriber.
     pub fn publish(&self, mut event: ProvisioningEvent) {
-        let counted = !matches!(
-            event.change,
-            Change::SourceCreated
-                | Change::SourceUpdated
-                | Change::SourceDeleted
-                | Change::TokenRotated
-                | Change::Checked
-        );
+        // The admin's changes and reachability checks are not the source's requests.
+        let counted = event.change.request_kind().is_some();
         if counted {
             let mut requests = self.requests.lock().expect("counter lock");
             let counter = requests.entry(event.source.clone()).or_default();

@@ -32,7 +32,7 @@ pub use events::{ProvisioningEvent, RequestStats};
 pub use serving::{Claim, Server, ServerKind, ServingLock};
 pub use settings::{CurrentSettings, Settings};
 pub use sources::{IssuedToken, SourceCounters, SourceSummary, Sources};
-pub use store::{ActivityEntry, SourceCounts, StoreError};
+pub use store::{ActivityBucket, ActivityEntry, ActivityHistogram, SourceCounts, StoreError};
 
 use events::Events;
 use store::Store;

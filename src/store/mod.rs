@@ -24,7 +24,7 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use activity::{ActivityEntry, ACTIVITY_FILE};
+pub use activity::{ActivityBucket, ActivityEntry, ActivityHistogram, ACTIVITY_FILE};
 pub use groups::{MemberRow, MembersAdded};
 pub use query::{ListQuery, Page, SortOrder};
 pub use resources::StoredResource;
