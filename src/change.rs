@@ -34,3 +34,38 @@ pub enum Change {
     /// public URL: not Entra's traffic.
     Checked,
 }
+
+/// How the Activity chart groups requests (the window's `kindOfChange` groups them the same way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestKind {
+    Users,
+    Groups,
+    Reads,
+    Refused,
+}
+
+impl Change {
+    /// The chart's kind of a request with this change; `None` for what is not a SCIM request
+    /// (the admin's changes to the source, a reachability check).
+    pub fn request_kind(&self) -> Option<RequestKind> {
+        match self {
+            Change::UserCreated
+            | Change::UserUpdated
+            | Change::UserDisabled
+            | Change::UserEnabled
+            | Change::UserDeleted => Some(RequestKind::Users),
+            Change::GroupCreated
+            | Change::GroupUpdated
+            | Change::GroupRenamed
+            | Change::GroupDeleted
+            | Change::MembersChanged { .. } => Some(RequestKind::Groups),
+            Change::Refused => Some(RequestKind::Refused),
+            Change::Read => Some(RequestKind::Reads),
+            Change::SourceCreated
+            | Change::SourceUpdated
+            | Change::SourceDeleted
+            | Change::TokenRotated
+            | Change::Checked => None,
+        }
+    }
+}

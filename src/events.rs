@@ -93,14 +93,8 @@ impl Events {
 
     /// Stamp `event` with the next sequence number, count it and send it to every subscriber.
     pub fn publish(&self, mut event: ProvisioningEvent) {
-        let counted = !matches!(
-            event.change,
-            Change::SourceCreated
-                | Change::SourceUpdated
-                | Change::SourceDeleted
-                | Change::TokenRotated
-                | Change::Checked
-        );
+        // The admin's changes and reachability checks are not the source's requests.
+        let counted = event.change.request_kind().is_some();
         if event.change == Change::SourceDeleted {
             // A source created later under the same slug starts from nothing.
             self.requests.lock().expect("counter lock").remove(&event.source);

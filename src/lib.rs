@@ -38,7 +38,7 @@ pub use keep_awake::KeepAwake;
 pub use serving::{Claim, Server, ServerKind, ServingLock};
 pub use settings::{CurrentSettings, Settings};
 pub use sources::{IssuedToken, SourceCounters, SourceSummary, Sources};
-pub use store::{ActivityEntry, SourceCounts, StoreError};
+pub use store::{ActivityBucket, ActivityEntry, ActivityHistogram, SourceCounts, StoreError};
 pub use traffic::Cycle;
 
 use events::Events;

@@ -75,3 +75,48 @@ async fn each_change_and_refusal_publishes_an_event_in_sequence_and_counters_fol
     assert!(activity.iter().any(|a| a.status == 401 && a.summary.starts_with("refused")));
     server.stop().await;
 }
+
+/// The Activity chart's 24 hours: the requests the server just answered are counted per bucket
+/// and kind at once (rows still buffered are written first).
+#[tokio::test]
+async fn the_activity_per_bucket_counts_every_request_answered_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path()).await.unwrap();
+    let issued = engine.sources().create("Entra ID", Some("entra")).await.unwrap();
+    let server = scimdesk::server::start(engine.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let scim = Scim {
+        http: reqwest::Client::new(),
+        base: format!("http://{}/source/scim/entra/v2", server.local_addr()),
+        token: Some(issued.token.expose_secret().to_string()),
+    };
+    let before = time::OffsetDateTime::now_utc().unix_timestamp();
+    let u = scim.create_user("chart@contoso.com").await;
+    let g = scim.create_group("Chart").await;
+    scim.patch_ops(&format!("/Groups/{g}"), json!([{"op": "Add", "path": "members", "value": [{"value": u}]}])).await;
+    scim.get("/Users").await;
+    scim.post("/Users", entra_user("chart@contoso.com")).await; // 409
+
+    let sources = engine.sources();
+    let histogram = sources.activity_per_bucket("entra", before - 3600, 900).await.unwrap();
+    let total = |f: fn(&scimdesk::ActivityBucket) -> u64| histogram.buckets.iter().map(f).sum::<u64>();
+    assert_eq!(
+        (total(|b| b.users), total(|b| b.groups), total(|b| b.reads), total(|b| b.refused)),
+        (1, 2, 1, 1),
+        "{histogram:?}"
+    );
+    assert!(histogram.buckets.iter().all(|b| b.start % 900 == 0 && b.start >= before - 900));
+    assert!(histogram.latest.is_some());
+    assert_eq!(histogram.oldest_kept, None);
+    let later = sources.activity_per_bucket("entra", before + 3600, 900).await.unwrap();
+    assert!(later.buckets.is_empty(), "nothing from an hour ahead on");
+
+    assert!(matches!(
+        sources.activity_per_bucket("entra", before, 0).await,
+        Err(scimdesk::EngineError::InvalidInput(_))
+    ));
+    assert!(matches!(
+        sources.activity_per_bucket("nobody", before, 900).await,
+        Err(scimdesk::EngineError::SourceNotFound(_))
+    ));
+    server.stop().await;
+}

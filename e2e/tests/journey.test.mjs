@@ -74,6 +74,13 @@ test('Entra ID provisioning appears live in Activity, Users and Groups', async (
   await waitForText(browser, 'count-groups', (t) => t === '1');
   await waitForText(browser, 'count-memberships', (t) => t === '2');
 
+  // The chart's 24 hours come from the activity log (every request so far), then grow live.
+  await clickWhenReady(browser, '//*[@data-testid="chart-range"]//label[normalize-space()="24 h"]');
+  const total = (t) => Number.parseInt(t.replace(/,/g, ''), 10);
+  const logged = total(await waitForText(browser, 'chart-day-total', (t) => total(t) >= 5));
+  assert.equal((await scim(baseUrl, token, 'GET', '/Groups')).status, 200);
+  await waitForText(browser, 'chart-day-total', (t) => total(t) === logged + 1);
+
   await (await byTestId(browser, 'tab-groups')).click();
   await waitForTextIn(browser, '[data-testid="group-row"]', 'Sales');
   await (await browser.$('[data-testid="group-row"] td')).click();

@@ -53,6 +53,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::directory::group_details,
             commands::directory::source_counters,
             commands::directory::source_activity,
+            commands::directory::source_activity_per_bucket,
             commands::settings::get_settings,
             commands::settings::server_status,
             commands::settings::restart_server,

@@ -17,7 +17,7 @@ use crate::error::{EngineError, Result};
 use crate::events::{Events, ProvisioningEvent, RequestStats};
 use crate::settings::Settings;
 use crate::slug;
-use crate::store::{ActivityEntry, NewSource, SourceCounts, SourceRow, Store, UniqueIndex};
+use crate::store::{ActivityEntry, ActivityHistogram, NewSource, SourceCounts, SourceRow, Store, UniqueIndex};
 use crate::tokens::{Keychain, KeychainError, Token};
 
 /// A source as the admin sees it.
@@ -287,6 +287,21 @@ impl Sources {
     pub fn activity(&self, slug: &str, limit: i64) -> Result<Vec<ActivityEntry>> {
         let row = self.row(slug)?;
         Ok(self.store.recent_activity(row.id, limit.clamp(1, 10_000))?)
+    }
+
+    /// A source's requests from `since` (Unix seconds) on, per kind and per bucket of
+    /// `bucket_seconds` (a minute to a day), from the activity log: for the Activity chart's
+    /// longer ranges. Rows still buffered are written first, so every event published before
+    /// this call is counted.
+    pub async fn activity_per_bucket(&self, slug: &str, since: i64, bucket_seconds: i64) -> Result<ActivityHistogram> {
+        if !(60..=86_400).contains(&bucket_seconds) {
+            return Err(EngineError::InvalidInput(format!(
+                "a bucket of the activity chart lasts from 60 to 86400 seconds, not {bucket_seconds}"
+            )));
+        }
+        let row = self.row(slug)?;
+        self.store.flush_activity().await?;
+        Ok(self.store.activity_per_bucket(row.id, since, bucket_seconds)?)
     }
 
     fn forget_auth(&self, slug: &str) {

@@ -26,7 +26,7 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use activity::{ActivityEntry, ACTIVITY_FILE};
+pub use activity::{ActivityBucket, ActivityEntry, ActivityHistogram, ACTIVITY_FILE};
 pub use groups::{MemberRow, MembersAdded};
 pub use health::{SourceTraffic, CYCLES_KEPT};
 pub use query::{ListQuery, Page, SortOrder};

@@ -83,6 +83,9 @@ export const api = {
   groupDetails: async (slug: string, id: string): Promise<ScimResource> => toScimResource(await call(() => commands.groupDetails(slug, id))),
   counters: (slug: string) => call(() => commands.sourceCounters(slug)),
   activity: (slug: string, limit: number) => call(() => commands.sourceActivity(slug, limit)),
+  /** Requests from `since` (Unix seconds) on, per kind, in buckets of `bucketSeconds`, from the activity log. */
+  activityPerBucket: (slug: string, since: number, bucketSeconds: number) =>
+    call(() => commands.sourceActivityPerBucket(slug, since, bucketSeconds)),
 
   getSettings: () => call(() => commands.getSettings()),
   serverStatus: () => call(() => commands.serverStatus()),

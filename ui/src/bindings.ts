@@ -27,6 +27,11 @@ export const commands = {
 	groupDetails: (slug: string, id: string) => __TAURI_INVOKE<Value>("group_details", { slug, id }),
 	sourceCounters: (slug: string) => __TAURI_INVOKE<SourceCounters>("source_counters", { slug }),
 	sourceActivity: (slug: string, limit: number) => __TAURI_INVOKE<ActivityEntry[]>("source_activity", { slug, limit }),
+	/**
+	 *  The source's requests from `since` (Unix seconds) on, per kind, in buckets of `bucket_seconds`
+	 *  (60 to 86400), from the activity log: the Activity chart's 24 hours.
+	 */
+	sourceActivityPerBucket: (slug: string, since: number, bucketSeconds: number) => __TAURI_INVOKE<ActivityHistogram>("source_activity_per_bucket", { slug, since, bucketSeconds }),
 	getSettings: () => __TAURI_INVOKE<SettingsView>("get_settings"),
 	serverStatus: () => __TAURI_INVOKE<ServerStatus>("server_status"),
 	/**  Listen on `bind` from now on (and save it); the server restarts there. */
@@ -58,6 +63,16 @@ export const events = {
 };
 
 /* Types */
+/**  The requests of one bucket of time, by kind, as the Activity chart stacks them. */
+export type ActivityBucket = {
+	/**  Where the bucket starts, in Unix seconds: a multiple of the bucket's length. */
+	start: number,
+	users: number,
+	groups: number,
+	reads: number,
+	refused: number,
+};
+
 export type ActivityEntry = {
 	id: number,
 	time: string,
@@ -68,6 +83,25 @@ export type ActivityEntry = {
 	latencyUs: number,
 	/**  What the request changed: the `change` its ProvisioningEvent carried. */
 	change: Change,
+};
+
+/**  A source's requests since a time, counted per bucket of time from the activity log. */
+export type ActivityHistogram = {
+	/**  Rows from this time on (Unix seconds) are counted. */
+	since: number,
+	bucketSeconds: number,
+	/**  The buckets that hold at least one request, oldest first. */
+	buckets: ActivityBucket[],
+	/**
+	 *  The time of the newest row in the log when it was read: a live event with a later time
+	 *  is not counted here yet.
+	 */
+	latest: string | null,
+	/**
+	 *  When older rows were pruned (the log keeps the newest 10,000 rows of each source): the
+	 *  time of the oldest row kept, before which requests are not known. Empty when none were.
+	 */
+	oldestKept: string | null,
 };
 
 /**

@@ -2,7 +2,7 @@
 
 use scimdesk::directory::{GroupRef, SearchPage};
 use scimdesk::scim::ResourceKind;
-use scimdesk::{ActivityEntry, SourceCounters};
+use scimdesk::{ActivityEntry, ActivityHistogram, SourceCounters};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tauri::State;
@@ -83,4 +83,17 @@ pub async fn source_activity(
     limit: i64,
 ) -> CommandResult<Vec<ActivityEntry>> {
     Ok(state.engine()?.sources().activity(&slug, limit)?)
+}
+
+/// The source's requests from `since` (Unix seconds) on, per kind, in buckets of `bucket_seconds`
+/// (60 to 86400), from the activity log: the Activity chart's 24 hours.
+#[tauri::command]
+#[specta::specta]
+pub async fn source_activity_per_bucket(
+    state: State<'_, AppState>,
+    slug: String,
+    since: i64,
+    bucket_seconds: i64,
+) -> CommandResult<ActivityHistogram> {
+    Ok(state.engine()?.sources().activity_per_bucket(&slug, since, bucket_seconds).await?)
 }

@@ -1,10 +1,11 @@
 import { BarChart } from '@mantine/charts';
-import { Alert, Badge, Group, Loader, Paper, SimpleGrid, Table, Text, Title } from '@mantine/core';
+import { Alert, Badge, Center, Group, Loader, Paper, SegmentedControl, SimpleGrid, Table, Text, Title } from '@mantine/core';
 import { useInterval } from '@mantine/hooks';
-import { memo, useCallback, useEffect, useMemo, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
 import { api, toApiError } from '../api';
-import { clockTime, latency, timeAgo } from '../format';
+import { clockTime, count, latency, timeAgo } from '../format';
+import { dayRows, dayTicks, followDay, keptSince, DAY_BUCKET_SECONDS, type DayFollower, type DayHistory } from '../history';
 import { useEventBatches } from '../hub';
 import { applyBatch, chartRows, emptyLive, fromSnapshot, isBusy, mergeSnapshot, throttle, type LiveState } from '../live';
 
@@ -54,27 +55,85 @@ const Stats = memo(function Stats({ c }: { c: Counters }) {
   );
 });
 
+const SERIES = [
+  { name: 'users', label: 'Users', color: 'blue.6' },
+  { name: 'groups', label: 'Groups', color: 'grape.6' },
+  { name: 'reads', label: 'Reads', color: 'gray.5' },
+  { name: 'refused', label: 'Refused', color: 'red.6' },
+];
+const CHART_HEIGHT = 160;
+
+type ChartRange = '30m' | '24h';
+const RANGES = [{ value: '30m', label: '30 min' }, { value: '24h', label: '24 h' }];
+
 /** Requests per minute: re-rendered when a minute passes or new requests are counted. */
-const RequestsChart = memo(function RequestsChart({ perMinute }: { perMinute: LiveState['perMinute'] }) {
+const MinuteBars = memo(function MinuteBars({ perMinute }: { perMinute: LiveState['perMinute'] }) {
   const minute = useClock(60000);
   const rows = useMemo(() => chartRows(perMinute, minute), [perMinute, minute]);
+  return <BarChart h={CHART_HEIGHT} data={rows} dataKey="label" type="stacked" withLegend tickLine="none" series={SERIES} />;
+});
+
+/**
+ * Requests per 15 minutes over 24 hours, read from the activity log when shown, with live events
+ * added to their bucket. The log is read again at most once a minute while events arrive (which
+ * also takes in what a missed batch left out), never while nothing happens; the bars re-render
+ * when events are counted or a quarter hour passes.
+ */
+const DayBars = memo(function DayBars({ slug }: { slug: string }) {
+  const [day, setDay] = useState<DayHistory | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const follower = useRef<DayFollower | null>(null);
+  useEffect(() => {
+    const f = followDay(slug, {
+      read: (since, bucketSeconds) => api.activityPerBucket(slug, since, bucketSeconds),
+      show: setDay,
+      failed: (e) => setError(e === null ? null : toApiError(e).message),
+    });
+    follower.current = f;
+    return () => {
+      f.stop();
+      follower.current = null;
+    };
+  }, [slug]);
+  useEventBatches((batch) => follower.current?.received(batch.events, batch.missed));
+
+  const quarter = useClock(DAY_BUCKET_SECONDS * 1000);
+  const rows = useMemo(() => dayRows(day, quarter), [day, quarter]);
+  const ticks = useMemo(() => dayTicks(rows), [rows]);
+  const total = useMemo(() => rows.reduce((n, r) => n + r.users + r.groups + r.reads + r.refused, 0), [rows]);
+  const since = keptSince(day, quarter);
+  if (!day) return <Center h={CHART_HEIGHT}>{error ? <Text c="red" size="sm">{error}</Text> : <Loader size="sm" />}</Center>;
   return (
-    <Paper withBorder p="md" mb="md">
-      <Title order={6} mb="xs">Requests per minute</Title>
+    <>
       <BarChart
-        h={160}
+        h={CHART_HEIGHT}
         data={rows}
         dataKey="label"
         type="stacked"
         withLegend
         tickLine="none"
-        series={[
-          { name: 'users', label: 'Users', color: 'blue.6' },
-          { name: 'groups', label: 'Groups', color: 'grape.6' },
-          { name: 'reads', label: 'Reads', color: 'gray.5' },
-          { name: 'refused', label: 'Refused', color: 'red.6' },
-        ]}
+        series={SERIES}
+        xAxisProps={{ interval: 0, tickFormatter: (label: string) => (ticks.has(label) ? label : '') }}
       />
+      <Text size="xs" c="dimmed" mt={4} data-testid="chart-day-total">
+        {count(total, 'request')} in the last 24 hours.
+        {since && ` Requests before ${since} are not kept: the log keeps each source's newest 10,000.`}
+      </Text>
+      {error && <Text size="xs" c="red" mt={4}>{error}</Text>}
+    </>
+  );
+});
+
+/** The requests chart, over the last 30 minutes (per minute) or 24 hours (per 15 minutes). */
+const RequestsChart = memo(function RequestsChart({ slug, perMinute }: { slug: string; perMinute: LiveState['perMinute'] }) {
+  const [range, setRange] = useState<ChartRange>('30m');
+  return (
+    <Paper withBorder p="md" mb="md">
+      <Group justify="space-between" mb="xs">
+        <Title order={6}>{range === '30m' ? 'Requests per minute' : 'Requests per 15 minutes, last 24 hours'}</Title>
+        <SegmentedControl size="xs" data={RANGES} value={range} onChange={(v) => setRange(v as ChartRange)} data-testid="chart-range" />
+      </Group>
+      {range === '30m' ? <MinuteBars perMinute={perMinute} /> : <DayBars slug={slug} />}
     </Paper>
   );
 });
@@ -137,7 +196,7 @@ export function ActivityTab({ slug }: { slug: string }) {
         <ProvisioningState lastEventAt={live.lastEventAt} lastRequest={live.counters?.lastRequest ?? null} />
       </Group>
       <Stats c={live.counters} />
-      <RequestsChart perMinute={live.perMinute} />
+      <RequestsChart slug={slug} perMinute={live.perMinute} />
       <Feed feed={live.feed} />
     </>
   );
