@@ -9,7 +9,7 @@ use tauri::Manager;
 use crate::clipboard::SecretClipboard;
 use crate::error::CommandError;
 use crate::state::AppState;
-use crate::{bridge, logging, main_window, reachability, tray};
+use crate::{alerts, bridge, logging, main_window, reachability, tray};
 
 fn data_dir() -> PathBuf {
     std::env::var_os("SCIMDESK_DATA_DIR").map(PathBuf::from).unwrap_or_else(Engine::default_data_dir)
@@ -55,6 +55,7 @@ pub fn run(context: tauri::Context<tauri::Wry>) {
             match engine {
                 Ok(engine) => {
                     reachability::spawn(app.handle(), &engine);
+                    alerts::spawn(app.handle(), &engine);
                     bridge::spawn(app.handle().clone(), engine);
                     let handle = app.handle().clone();
                     tauri::async_runtime::spawn(async move {

@@ -2,6 +2,7 @@
 //! The binary (`main.rs`) only adds the window's context; `export-bindings` writes the window's
 //! TypeScript bindings from the same definitions.
 
+mod alerts;
 mod app;
 mod bridge;
 mod clipboard;
@@ -20,6 +21,7 @@ use std::path::Path;
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events, ErrorHandlingMode};
 
+pub use alerts::HealthChanged;
 pub use app::run;
 pub use bridge::EventBatch;
 pub use error::{CommandError, ErrorKind};
@@ -60,14 +62,17 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::settings::serve_here,
             commands::settings::set_public_url,
             commands::settings::set_clipboard_clear_seconds,
+            commands::settings::set_cycle_interval,
             commands::settings::launch_at_login,
             commands::settings::set_launch_at_login,
             commands::health::public_url_status,
             commands::health::check_public_url,
             commands::health::notification_settings,
             commands::health::set_notification,
+            commands::health::health_conditions,
+            commands::health::source_health,
         ])
-        .events(collect_events![EventBatch, ServerStatus, PublicUrlChecked])
+        .events(collect_events![EventBatch, ServerStatus, PublicUrlChecked, HealthChanged])
         // Commands reject with a CommandError, as plain `invoke` did; api.ts turns it into an ApiError.
         .error_handling(ErrorHandlingMode::Throw)
         // u64/i64/usize cross as JSON numbers: counts, row ids, sequence numbers, seconds and

@@ -47,6 +47,8 @@ struct TrayView {
     service_stopped: bool,
     /// A public URL is set and the last check could not reach ScimDesk through it.
     unreachable: bool,
+    /// What needs the admin now (a quiet source, refused requests), the first of them.
+    attention: Option<String>,
     problem: Option<String>,
     starting: bool,
     /// RFC 3339 time of the last SCIM request (the engine's event time, UTC).
@@ -55,7 +57,7 @@ struct TrayView {
 
 impl TrayView {
     fn look(&self) -> Look {
-        if self.service_stopped || self.unreachable {
+        if self.service_stopped || self.unreachable || self.attention.is_some() {
             return Look::Problem;
         }
         match (&self.problem, &self.listening) {
@@ -77,6 +79,9 @@ impl TrayView {
         }
         if self.unreachable && self.problem.is_none() {
             return "Entra cannot reach ScimDesk through the public URL".to_owned();
+        }
+        if let (Some(title), None) = (&self.attention, &self.problem) {
+            return shorten(title, 80);
         }
         match (&self.problem, &self.listening) {
             (None, None) if self.served_by.is_some() => match self.served_by.as_ref().and_then(|a| a.as_ref()) {
@@ -193,6 +198,13 @@ pub fn public_url_checked(app: &AppHandle, report: Option<&scimdesk::check::Chec
     if let Some(tray) = app.try_state::<Tray>() {
         let unreachable = report.is_some_and(|r| !r.reachable() && r.outcome != scimdesk::check::Outcome::NoPublicUrl);
         tray.update(|view| view.unreachable = unreachable);
+    }
+}
+
+/// What needs the admin now changed (`None`: nothing).
+pub fn attention(app: &AppHandle, title: Option<String>) {
+    if let Some(tray) = app.try_state::<Tray>() {
+        tray.update(|view| view.attention = title);
     }
 }
 

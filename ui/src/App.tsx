@@ -2,6 +2,7 @@ import { Alert, AppShell, Group, NavLink, Text, Title } from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 
 import { api, type ApiError } from './api';
+import { HealthBanner } from './components/HealthBanner';
 import { ServerBanner } from './components/ServerBanner';
 import { ServiceBanner } from './components/ServiceBanner';
 import { StatusBar } from './components/StatusBar';
@@ -9,7 +10,7 @@ import { publishBatch } from './hub';
 import { SettingsPage } from './pages/SettingsPage';
 import { SourcePage } from './pages/SourcePage';
 import { SourcesPage } from './pages/SourcesPage';
-import type { CheckReport, ServerStatus } from './bindings';
+import type { AlertView, CheckReport, ServerStatus } from './bindings';
 
 export type Route = { page: 'sources' } | { page: 'source'; slug: string } | { page: 'settings' };
 
@@ -17,6 +18,7 @@ export default function App() {
   const [route, setRoute] = useState<Route>({ page: 'sources' });
   const [status, setStatus] = useState<ServerStatus | null>(null);
   const [reachability, setReachability] = useState<CheckReport | null>(null);
+  const [conditions, setConditions] = useState<AlertView[] | null>(null);
   const [fatal, setFatal] = useState<ApiError | null>(null);
 
   const refreshStatus = useCallback(() => {
@@ -25,9 +27,10 @@ export default function App() {
 
   useEffect(() => {
     // Listen first, then read: a status announced in between is not lost.
-    const unlisten = [api.onServerStatus(setStatus), api.onProvisioning(publishBatch), api.onPublicUrlChecked(setReachability)];
+    const unlisten = [api.onServerStatus(setStatus), api.onProvisioning(publishBatch), api.onPublicUrlChecked(setReachability), api.onHealthChanged(setConditions)];
     refreshStatus();
     api.publicUrlStatus().then((r) => setReachability((known) => known ?? r), () => {});
+    api.healthConditions().then((c) => setConditions((known) => known ?? c), () => {});
     return () => {
       unlisten.forEach((p) => { void p.then((f) => f()); });
     };
@@ -57,6 +60,7 @@ export default function App() {
       <AppShell.Main>
         <ServerBanner status={status} onChanged={setStatus} />
         <ServiceBanner status={status} onChanged={setStatus} />
+        <HealthBanner conditions={conditions ?? []} />
         {route.page === 'sources' && <SourcesPage onOpen={(slug) => setRoute({ page: 'source', slug })} />}
         {route.page === 'source' && <SourcePage slug={route.slug} onBack={() => setRoute({ page: 'sources' })} />}
         {route.page === 'settings' && <SettingsPage status={status} onStatus={setStatus} reachability={reachability} />}

@@ -4,7 +4,7 @@
 
 import type { UnlistenFn } from '@tauri-apps/api/event';
 
-import { commands, events, type CheckReport, type ErrorKind, type EventBatch, type NotificationKind, type SearchedResource, type ServerStatus, type Value } from './bindings';
+import { commands, events, type AlertView, type CheckReport, type ErrorKind, type EventBatch, type NotificationKind, type SearchedResource, type ServerStatus, type Value } from './bindings';
 import { sentence } from './format';
 import type { ResourcePage, ScimResource, UserResource } from './types';
 
@@ -94,6 +94,8 @@ export const api = {
   serveHere: () => call(() => commands.serveHere()),
   setPublicUrl: (url: string) => call(() => commands.setPublicUrl(url.trim() ? url.trim() : null)),
   setClipboardClearSeconds: (seconds: number) => call(() => commands.setClipboardClearSeconds(seconds)),
+  /** Entra's provisioning interval ("40m"); answers it as saved. */
+  setCycleInterval: (interval: string) => call(() => commands.setCycleInterval(interval)),
   /** Whether ScimDesk starts hidden, in the tray, at login. */
   launchAtLogin: () => call(() => commands.launchAtLogin()),
   setLaunchAtLogin: (enabled: boolean) => call(() => commands.setLaunchAtLogin(enabled)),
@@ -102,6 +104,10 @@ export const api = {
   /** Check now that Entra can reach the source through the public URL. */
   checkPublicUrl: (slug: string) => call(() => commands.checkPublicUrl(slug)),
   notificationSettings: () => call(() => commands.notificationSettings()),
+  /** What needs the admin now: quiet sources, refusal bursts. */
+  healthConditions: () => call(() => commands.healthConditions()),
+  /** A source's last request and last cycle. */
+  sourceHealth: (slug: string) => call(() => commands.sourceHealth(slug)),
   setNotification: (kind: NotificationKind, enabled: boolean) => call(() => commands.setNotification(kind, enabled)),
 
   /** Batches of provisioning events, about ten a second while requests arrive. */
@@ -109,6 +115,8 @@ export const api = {
     events.provisioning.listen((e) => handler(e.payload)),
   onServerStatus: (handler: (status: ServerStatus) => void): Promise<UnlistenFn> =>
     events.serverStatus.listen((e) => handler(e.payload)),
+  onHealthChanged: (handler: (conditions: AlertView[]) => void): Promise<UnlistenFn> =>
+    events.healthChanged.listen((e) => handler(e.payload.conditions)),
   onPublicUrlChecked: (handler: (report: CheckReport | null) => void): Promise<UnlistenFn> =>
     events.publicUrlChecked.listen((e) => handler(e.payload.report)),
 };

@@ -40,6 +40,8 @@ export const commands = {
 	serveHere: () => __TAURI_INVOKE<ServerStatus>("serve_here"),
 	setPublicUrl: (url: string | null) => __TAURI_INVOKE<ServerStatus>("set_public_url", { url }),
 	setClipboardClearSeconds: (seconds: number) => __TAURI_INVOKE<null>("set_clipboard_clear_seconds", { seconds }),
+	/**  Entra's provisioning interval (`40m`): a source quiet for two of them is reported. */
+	setCycleInterval: (interval: string) => __TAURI_INVOKE<string>("set_cycle_interval", { interval }),
 	/**  Whether ScimDesk starts (hidden, in the tray) when the admin logs in. */
 	launchAtLogin: () => __TAURI_INVOKE<boolean>("launch_at_login"),
 	/**
@@ -53,10 +55,15 @@ export const commands = {
 	checkPublicUrl: (slug: string) => __TAURI_INVOKE<CheckReport>("check_public_url", { slug }),
 	notificationSettings: () => __TAURI_INVOKE<NotificationSwitch[]>("notification_settings"),
 	setNotification: (kind: NotificationKind, enabled: boolean) => __TAURI_INVOKE<null>("set_notification", { kind, enabled }),
+	/**  What needs the admin now: quiet sources and refusal bursts going on. */
+	healthConditions: () => __TAURI_INVOKE<AlertView[]>("health_conditions"),
+	/**  A source's last request and last cycle, and whether it is quiet or refused. */
+	sourceHealth: (slug: string) => __TAURI_INVOKE<SourceHealth>("source_health", { slug }),
 };
 
 /** Events */
 export const events = {
+	healthChanged: makeEvent<HealthChanged, HealthChanged>("health-changed"),
 	provisioning: makeEvent<EventBatch, EventBatch>("provisioning"),
 	publicUrlChecked: makeEvent<PublicUrlChecked, PublicUrlChecked>("public-url-checked"),
 	serverStatus: makeEvent<ServerStatus, ServerStatus>("server-status"),
@@ -104,6 +111,38 @@ export type ActivityHistogram = {
 	oldestKept: string | null,
 };
 
+/**  A change in a source's condition, published once when it happens. */
+export type Alert = 
+/**  A provisioned source has had no request for longer than two cycle intervals. */
+{ kind: "quietSource"; slug: string; name: string; 
+/**  RFC 3339 time of the source's newest request. */
+lastRequest: string; intervalSeconds: number } | 
+/**  A quiet source received a request again. */
+{ kind: "quietSourceResumed"; slug: string; name: string; lastRequest: string } | 
+/**
+ *  At least five refusals of one kind came within two minutes (and no request was accepted
+ *  since): what it likely means and how to fix it.
+ */
+{ kind: "refusalBurst"; 
+/**  The source's slug, or the slug requested though no source has it. */
+slug: string; 
+/**  The source's name (`None` for an unknown slug). */
+name: string | null; status: number; 
+/**  Refusals so far (since the last accepted request). */
+count: number; cause: RefusalCause; 
+/**  What to do: [`RefusalCause::fix`]. */
+fix: string } | 
+/**  The source accepts Entra's requests again after a burst of refusals. */
+{ kind: "refusalBurstEnded"; slug: string; name: string; status: number; cause: RefusalCause };
+
+/**  An alert as the window shows it. */
+export type AlertView = {
+	slug: string,
+	title: string,
+	message: string,
+	alert: Alert,
+};
+
 /**
  *  What a request changed, in the SCIM vocabulary the Activity feed shows. Stored in the
  *  activity log as this JSON, so it is read back too.
@@ -147,6 +186,21 @@ export type CopyOutcome = {
 	reason: string | null,
 };
 
+/**  A cycle: requests that followed each other with no silence longer than the cycle gap. */
+export type Cycle = {
+	/**  RFC 3339 times of its first and last request. */
+	started: string,
+	ended: string,
+	requests: number,
+	/**  Users and groups created. */
+	created: number,
+	/**  Users and groups changed: attributes, disabled or enabled, renamed, members. */
+	updated: number,
+	deleted: number,
+	/**  Requests answered with an error (4xx, 5xx). */
+	refused: number,
+};
+
 /**  What went wrong, for the window to choose its presentation by (a string union in TypeScript). */
 export type ErrorKind = 
 /**  The database could not be read or written; details are in the log, not in the window. */
@@ -181,6 +235,14 @@ export type EventBatch = {
 export type GroupRef = {
 	id: string,
 	displayName: string,
+};
+
+/**
+ *  What needs the admin now (quiet sources, refusal bursts going on). The window hears it as
+ *  `health-changed`.
+ */
+export type HealthChanged = {
+	conditions: AlertView[],
 };
 
 /**  A token just issued: shown once. `keychain_warning` says when the keychain could not keep it. */
@@ -257,6 +319,28 @@ export type PublicUrlChecked = {
 	report: CheckReport | null,
 };
 
+/**  Refusals of one kind that came in a burst (at least five within two minutes) and go on. */
+export type RefusalBurst = {
+	status: number,
+	/**
+	 *  Refusals of this kind since the last accepted request (for an unknown slug: since it was
+	 *  last quiet for two cycles).
+	 */
+	count: number,
+	cause: RefusalCause,
+};
+
+/**  Why requests were refused in a burst, as far as ScimDesk can tell. */
+export type RefusalCause = 
+/**  401: the token Entra sends is not the source's (typically after a rotation). */
+"tokenMismatch" | 
+/**  401: Entra sends no token. */
+"missingToken" | 
+/**  401: the source is disabled in ScimDesk. */
+"sourceDisabled" | 
+/**  404: no source has the slug of the URL Entra calls. */
+"unknownSlug";
+
 /**  Request figures of one source. */
 export type RequestStats = {
 	/**  Requests served (or followed) by this process in the last minute. */
@@ -315,6 +399,8 @@ export type SettingsView = {
 	bind: string,
 	publicUrl: string | null,
 	clipboardClearSeconds: number,
+	/**  Entra's provisioning interval, as the admin writes it (`40m`). */
+	cycleInterval: string,
 	dataDir: string,
 	databasePath: string,
 	logDir: string,
@@ -334,6 +420,31 @@ export type SourceCounts = {
 	activeUsers: number,
 	groups: number,
 	memberships: number,
+};
+
+/**  How a source's provisioning is going, as the activity log tells it. */
+export type SourceHealth = {
+	slug: string,
+	name: string,
+	enabled: boolean,
+	/**  RFC 3339 time of Entra's newest request (reachability checks are not Entra's). */
+	lastRequest: string | null,
+	/**  The newest request that was not refused. */
+	lastAccepted: string | null,
+	/**  The newest cycle: a burst of requests (it may still be going on). */
+	lastCycle: Cycle | null,
+	/**  Requests, and refused ones, since the source's first request. */
+	requests: number,
+	refused: number,
+	/**
+	 *  Entra has had a request accepted (its Test connection counts): from now on, silence means
+	 *  something.
+	 */
+	provisioned: boolean,
+	/**  Provisioned and enabled, and no request for longer than two cycle intervals. */
+	quiet: boolean,
+	/**  A burst of 401s since the last accepted request, when there is one. */
+	refusals: RefusalBurst | null,
 };
 
 /**  A source as the admin sees it. */

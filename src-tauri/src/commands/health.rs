@@ -1,11 +1,14 @@
-//! Is ScimDesk reachable, and what the admin wants to be told: the public URL check and the
-//! notification switches.
+//! Is ScimDesk reachable, how is provisioning going, and what the admin wants to be told: the
+//! public URL check, the sources' health and alerts, and the notification switches.
 
 use scimdesk::check::CheckReport;
 use scimdesk::settings::NotificationKind;
 use serde::Serialize;
 use tauri::State;
 
+use scimdesk::SourceHealth;
+
+use crate::alerts::{AlertView, HealthConditions};
 use crate::error::CommandResult;
 use crate::reachability::Reachability;
 use crate::state::AppState;
@@ -51,4 +54,18 @@ pub async fn notification_settings(state: State<'_, AppState>) -> CommandResult<
 #[specta::specta]
 pub async fn set_notification(state: State<'_, AppState>, kind: NotificationKind, enabled: bool) -> CommandResult<()> {
     Ok(state.engine()?.settings().set_notifies(kind, enabled).await?)
+}
+
+/// What needs the admin now: quiet sources and refusal bursts going on.
+#[tauri::command]
+#[specta::specta]
+pub async fn health_conditions(conditions: State<'_, HealthConditions>) -> CommandResult<Vec<AlertView>> {
+    Ok(conditions.now())
+}
+
+/// A source's last request and last cycle, and whether it is quiet or refused.
+#[tauri::command]
+#[specta::specta]
+pub async fn source_health(state: State<'_, AppState>, slug: String) -> CommandResult<SourceHealth> {
+    Ok(state.engine()?.health().source(&slug)?)
 }

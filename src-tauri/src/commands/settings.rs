@@ -16,6 +16,8 @@ pub struct SettingsView {
     bind: String,
     public_url: Option<String>,
     clipboard_clear_seconds: u64,
+    /// Entra's provisioning interval, as the admin writes it (`40m`).
+    cycle_interval: String,
     data_dir: String,
     database_path: String,
     log_dir: String,
@@ -31,6 +33,7 @@ pub async fn get_settings(state: State<'_, AppState>) -> CommandResult<SettingsV
         bind: settings.bind.to_string(),
         public_url: settings.public_url,
         clipboard_clear_seconds: settings.clipboard_clear_seconds,
+        cycle_interval: humantime::format_duration(engine.settings().cycle_interval()?).to_string(),
         data_dir: state.data_dir.display().to_string(),
         database_path: engine.database_path().display().to_string(),
         log_dir: state.log_dir.display().to_string(),
@@ -75,6 +78,15 @@ pub async fn set_public_url(
 #[specta::specta]
 pub async fn set_clipboard_clear_seconds(state: State<'_, AppState>, seconds: u64) -> CommandResult<()> {
     Ok(state.engine()?.settings().set_clipboard_clear_seconds(seconds).await?)
+}
+
+/// Entra's provisioning interval (`40m`): a source quiet for two of them is reported.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_cycle_interval(state: State<'_, AppState>, interval: String) -> CommandResult<String> {
+    let settings = state.engine()?.settings();
+    settings.set_cycle_interval(scimdesk::settings::parse_cycle_interval(&interval)?).await?;
+    Ok(humantime::format_duration(settings.cycle_interval()?).to_string())
 }
 
 /// Whether ScimDesk starts (hidden, in the tray) when the admin logs in.

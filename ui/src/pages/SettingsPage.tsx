@@ -34,10 +34,11 @@ export function SettingsPage({ status, onStatus, reachability }: Props) {
   const [bind, setBind] = useState('');
   const [publicUrl, setPublicUrl] = useState('');
   const [clearSeconds, setClearSeconds] = useState<number | string>(60);
+  const [cycleInterval, setCycleInterval] = useState('');
   const [launchAtLogin, setLaunchAtLogin] = useState<boolean | null>(null);
   const [notify, setNotify] = useState<Partial<Record<NotificationKind, boolean>>>({});
   const [firstSlug, setFirstSlug] = useState<string | null>(null);
-  const [errors, setErrors] = useState<{ bind?: string; url?: string; clear?: string; login?: string }>({});
+  const [errors, setErrors] = useState<{ bind?: string; url?: string; clear?: string; login?: string; cycle?: string }>({});
   const [busy, setBusy] = useState<string | null>(null);
 
   useEffect(() => {
@@ -46,6 +47,7 @@ export function SettingsPage({ status, onStatus, reachability }: Props) {
       setBind(status?.listening ?? s.bind);
       setPublicUrl(s.publicUrl ?? '');
       setClearSeconds(s.clipboardClearSeconds);
+      setCycleInterval(s.cycleInterval);
     }, (e: ApiError) => setLoadError(e.message));
     api.launchAtLogin().then(setLaunchAtLogin, (e: ApiError) => setErrors((old) => ({ ...old, login: e.message })));
     api.notificationSettings().then((list) => setNotify(Object.fromEntries(list.map((n) => [n.kind, n.enabled]))), () => {});
@@ -54,7 +56,7 @@ export function SettingsPage({ status, onStatus, reachability }: Props) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  const perform = async (key: 'bind' | 'url' | 'clear' | 'login', action: () => Promise<string>) => {
+  const perform = async (key: 'bind' | 'url' | 'clear' | 'login' | 'cycle', action: () => Promise<string>) => {
     setBusy(key);
     setErrors((e) => ({ ...e, [key]: undefined }));
     try {
@@ -66,7 +68,7 @@ export function SettingsPage({ status, onStatus, reachability }: Props) {
     }
   };
 
-  const run = (key: 'bind' | 'url' | 'clear' | 'login', action: () => Promise<string>) => void perform(key, action);
+  const run = (key: 'bind' | 'url' | 'clear' | 'login' | 'cycle', action: () => Promise<string>) => void perform(key, action);
 
   if (loadError) return <Alert color="red">{loadError}</Alert>;
   if (!settings) return null;
@@ -142,6 +144,19 @@ export function SettingsPage({ status, onStatus, reachability }: Props) {
             });
           }}
         />
+      </Section>
+      <Section title="Entra’s cycles">
+        <Text size="sm" c="dimmed" mb="xs">
+          How often Entra provisions (about every 40 minutes). A source that has been provisioned and then stays quiet for two of these is reported.
+        </Text>
+        <Group align="flex-start">
+          <TextInput value={cycleInterval} onChange={(e) => setCycleInterval(e.currentTarget.value)} error={errors.cycle} w={160} aria-label="Cycle interval" data-testid="settings-cycle-interval" />
+          <Button loading={busy === 'cycle'} data-testid="settings-cycle-interval-save" onClick={() => run('cycle', async () => {
+            const saved = await api.setCycleInterval(cycleInterval);
+            setCycleInterval(saved);
+            return `Entra’s cycle interval is ${saved}.`;
+          })}>Save</Button>
+        </Group>
       </Section>
       <Section title="Notifications">
         <Text size="sm" c="dimmed" mb="xs">ScimDesk tells you through your desktop’s notifications, also with its window closed, when:</Text>

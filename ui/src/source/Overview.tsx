@@ -9,6 +9,7 @@ import type { IssuedTokenView, SourceSummary } from '../bindings';
 import { DeleteSourceModal, RotateTokenModal } from './SourceActions';
 import { EntraGuide } from './EntraGuide';
 import { IssuedTokenDialog } from './IssuedTokenDialog';
+import { LastCycle } from './LastCycle';
 import { TokenFallbackDialog } from './TokenFallbackDialog';
 
 
@@ -105,6 +106,8 @@ export function Overview({ source, onChanged, onDeleted }: Props) {
           <Switch checked={source.enabled} onChange={(e) => void toggle(e.currentTarget.checked)} aria-label="Enabled" data-testid="source-enabled" />
         </Group>
       </Paper>
+
+      <LastCycle slug={source.slug} />
 
       <EntraGuide source={source} />
 
