@@ -19,6 +19,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, ToSql};
 use serde::Serialize;
 
+use super::activity_entry::{change_from_column, change_json, entry_from_row, ActivityEntry};
 use super::connection::Access;
 use super::health::{self, HEALTH_SCHEMA};
 use super::unknown_slugs::{self, UnknownSlugBuffer, UNKNOWN_SLUGS_SCHEMA};
@@ -136,17 +137,6 @@ fn change_of_old_row(method: &str, path: &str, status: i64, summary: &str) -> Ch
     }
 }
 
-fn change_json(change: &Change) -> String {
-    serde_json::to_string(change).expect("a Change serialises")
-}
-
-fn change_from_column(text: Option<String>) -> rusqlite::Result<Change> {
-    let text =
-        text.ok_or_else(|| rusqlite::Error::InvalidColumnType(7, "change".into(), rusqlite::types::Type::Null))?;
-    serde_json::from_str(&text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e)))
-}
-
 /// Rows kept per source; older ones are pruned as new ones arrive.
 pub const ACTIVITY_RETENTION: i64 = 10_000;
 /// How often buffered rows are written.
@@ -155,21 +145,6 @@ pub const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
 const MAX_BUFFERED: usize = 100_000;
 /// Rows per INSERT statement (9 parameters each, well under SQLite's limit).
 const ROWS_PER_INSERT: usize = 200;
-
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ActivityEntry {
-    pub id: i64,
-    pub time: String,
-    pub method: String,
-    pub path: String,
-    pub status: i64,
-    pub summary: String,
-    pub latency_us: i64,
-    /// What the request changed: the `change` its ProvisioningEvent carried.
-    pub change: Change,
-}
 
 /// The requests of one bucket of time, by kind, as the Activity chart stacks them.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -466,19 +441,6 @@ fn last_activity_ids(conn: &Connection) -> Result<HashMap<i64, i64>> {
         }
     }
     Ok(last)
-}
-
-pub(super) fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActivityEntry> {
-    Ok(ActivityEntry {
-        id: r.get(0)?,
-        time: r.get(1)?,
-        method: r.get(2)?,
-        path: r.get(3)?,
-        status: r.get(4)?,
-        summary: r.get(5)?,
-        latency_us: r.get(6)?,
-        change: change_from_column(r.get(7)?)?,
-    })
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
-//! The indexed columns extracted from a SCIM document: what Entra's queries look up.
+//! The indexed columns extracted from a SCIM document (what Entra's queries look up), and the
+//! JSON columns of the activity log's traffic counts.
 
 use serde_json::Value;
 
 use crate::scim::filter::comparison_key;
 use crate::scim::ENTERPRISE_USER_SCHEMA;
+use crate::traffic::RefusalRun;
 
 /// Lower-case key for case-insensitive matching of email addresses (RFC 7643 caseExact false).
 pub fn fold(s: &str) -> String {
@@ -72,4 +74,13 @@ impl GroupColumns {
         let display_name = text(doc, "displayName").unwrap_or_default();
         GroupColumns { display_name_key: name_key(&display_name), display_name, external_id: text(doc, "externalId") }
     }
+}
+
+pub fn run_json(run: &RefusalRun) -> String {
+    serde_json::to_string(run).expect("a RefusalRun serialises")
+}
+
+pub fn run_from_json(text: String) -> rusqlite::Result<RefusalRun> {
+    serde_json::from_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }

@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::activity::ActivityEntry;
+use super::activity_entry::{entry_from_row, ActivityEntry};
+use super::columns::{run_from_json, run_json};
 use super::{Result, Store, StoreError};
-use crate::traffic::{self, Cycle, RefusalRun, Traffic};
+use crate::traffic::{self, Cycle, Traffic};
 
 /// Added by version 3 of the activity log (with `unknown_slugs.rs`'s table).
 pub(super) const HEALTH_SCHEMA: &str = "
@@ -57,15 +58,6 @@ pub struct SourceTraffic {
     pub enabled: bool,
     pub traffic: Traffic,
     pub last_cycle: Option<Cycle>,
-}
-
-pub(super) fn run_json(run: &RefusalRun) -> String {
-    serde_json::to_string(run).expect("a RefusalRun serialises")
-}
-
-pub(super) fn run_from_json(text: String) -> rusqlite::Result<RefusalRun> {
-    serde_json::from_str(&text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 const CYCLE_COLUMNS: &str = "started, ended, requests, created, updated, deleted, refused";
@@ -226,7 +218,7 @@ pub(super) fn fill_from_rows(conn: &Connection) -> Result<()> {
                 "SELECT id, time, method, path, status, summary, latency_us, change FROM log.activity
                  WHERE source_id = ? ORDER BY id",
             )?
-            .query_map([source_id], |r| Ok((source_id, super::activity::entry_from_row(r)?)))?
+            .query_map([source_id], |r| Ok((source_id, entry_from_row(r)?)))?
             .collect::<rusqlite::Result<_>>()?;
         rows_read += rows.len();
         record_traffic(&tx, &rows, traffic::DEFAULT_CYCLE_INTERVAL)?;

@@ -7,6 +7,7 @@
 //! connection.
 
 mod activity;
+mod activity_entry;
 mod columns;
 mod connection;
 pub mod groups;
@@ -26,7 +27,8 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use activity::{ActivityBucket, ActivityEntry, ActivityHistogram, ACTIVITY_FILE};
+pub use activity::{ActivityBucket, ActivityHistogram, ACTIVITY_FILE};
+pub use activity_entry::ActivityEntry;
 pub use groups::{MemberRow, MembersAdded};
 pub use health::{SourceTraffic, CYCLES_KEPT};
 pub use query::{ListQuery, Page, SortOrder};

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::health::{run_from_json, run_json};
+use super::columns::{run_from_json, run_json};
 use super::{Result, Store};
 use crate::traffic::{self, RefusalRun, BURST_REFUSALS, BURST_WINDOW};
 
