@@ -34,7 +34,7 @@ function startService() {
 
 function stopService(child) {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) { resolve(); return; }
+    if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });

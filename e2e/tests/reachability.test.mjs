@@ -35,7 +35,7 @@ async function startCaddy(upstream) {
 
 function stopCaddy() {
   return new Promise((resolve) => {
-    if (!caddy || caddy.exitCode !== null) { resolve(); return; }
+    if (!caddy || caddy.exitCode !== null || caddy.signalCode !== null) { resolve(); return; }
     caddy.once('exit', () => resolve());
     caddy.kill('SIGKILL');
   });
