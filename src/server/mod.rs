@@ -118,7 +118,10 @@ fn router_with(engine: Arc<Engine>, limits: Limits) -> Router {
         .merge(discovery::router())
         .fallback(no_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(engine.clone(), check::answer_check))
+        .layer(middleware::from_fn_with_state(
+            (engine.clone(), Arc::new(check::CheckBudget::default())),
+            check::answer_check,
+        ))
         .layer(middleware::from_fn_with_state(engine, track::track))
         .with_state(state)
 }

@@ -152,3 +152,32 @@ async fn an_unknown_path_is_a_scim_404_and_not_recorded_for_any_source() {
     app.engine.activity().flush().await.unwrap();
     assert!(app.engine.sources().activity("entra", 10).unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_check_is_answered_with_the_proof_without_a_token_and_at_most_thirty_a_minute() {
+    use crate::check::proof::{self, CHECK_HEADER, PROOF_HEADER};
+    let app = app().await;
+    let secret = app.engine.settings().check_secret().await.unwrap();
+    // One router, as one server: the budget is the server's.
+    let router = app.router();
+    let check = || {
+        let code = proof::new_code();
+        let req = Request::builder()
+            .uri(format!("{BASE}/ServiceProviderConfig"))
+            .header(CHECK_HEADER, &code)
+            .body(Body::empty())
+            .unwrap();
+        (code, req)
+    };
+    for n in 0..super::check::CHECKS_PER_MINUTE {
+        let (code, req) = check();
+        let resp = router.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::NO_CONTENT, "check {n}");
+        let given = resp.headers()[PROOF_HEADER].to_str().unwrap().to_owned();
+        assert!(proof::verify(&secret, &code, &given), "check {n} carries the proof");
+    }
+    let (_, req) = check();
+    let resp = router.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "past the budget it is an ordinary request without a token");
+    assert!(resp.headers().get(PROOF_HEADER).is_none());
+}
