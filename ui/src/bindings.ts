@@ -80,6 +80,7 @@ export type ActivityBucket = {
 	refused: number,
 };
 
+/**  One request in a source's activity log. */
 export type ActivityEntry = {
 	id: number,
 	time: string,
