@@ -8,6 +8,7 @@
 
 mod activity;
 mod activity_entry;
+mod activity_histogram;
 mod columns;
 mod connection;
 pub mod groups;
@@ -27,8 +28,9 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use activity::{ActivityBucket, ActivityHistogram, ACTIVITY_FILE};
+pub use activity::ACTIVITY_FILE;
 pub use activity_entry::ActivityEntry;
+pub use activity_histogram::{ActivityBucket, ActivityHistogram};
 pub use groups::{MemberRow, MembersAdded};
 pub use health::{SourceTraffic, CYCLES_KEPT};
 pub use query::{ListQuery, Page, SortOrder};
