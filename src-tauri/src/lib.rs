@@ -5,6 +5,7 @@
 mod app;
 mod bridge;
 mod clipboard;
+mod closed_window;
 mod commands;
 mod error;
 mod logging;

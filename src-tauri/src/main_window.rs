@@ -66,6 +66,7 @@ pub fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
             tracing::warn!(error = %e, "could not destroy the window");
         }
         tracing::info!("window closed; serving from the tray");
+        crate::closed_window::release(window.app_handle());
         tell_once_that_serving_continues(window.app_handle());
     }
 }
