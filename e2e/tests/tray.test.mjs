@@ -41,14 +41,18 @@ async function closeWindow(message) {
   assert.fail(message);
 }
 
-/** How many web processes `pid` runs (WebKitGTK renders each webview's page in a WebKitWebProcess). */
-function webProcesses(pid) {
+/** The names of `pid`'s child processes (`comm`: the first 15 characters, e.g. WebKitWebProces). */
+function childNames(pid) {
   const tasks = path.join('/proc', String(pid), 'task');
   // Threads and processes may end while we read; they count as gone.
   const read = (file) => { try { return readFileSync(file, 'utf8'); } catch { return ''; } };
   const children = readdirSync(tasks).flatMap((t) => read(path.join(tasks, t, 'children')).split(' ').filter(Boolean));
-  // `comm` holds the first 15 characters of the name: WebKitWebProces.
-  return children.filter((c) => read(`/proc/${c}/comm`).startsWith('WebKitWebProc')).length;
+  return children.map((c) => read(`/proc/${c}/comm`).trim()).filter(Boolean);
+}
+
+/** How many web processes `pid` runs (WebKitGTK renders each webview's page in a WebKitWebProcess). */
+function webProcesses(pid) {
+  return childNames(pid).filter((name) => name.startsWith('WebKitWebProc')).length;
 }
 
 /** The colour of the state dot in the tray icon's file (icons/tray/*.png; ImageMagick reads it). */
@@ -187,10 +191,15 @@ test('started with --hidden, ScimDesk serves from the tray with no window; Open,
     await closeWindow('the window stayed open after WM_DELETE_WINDOW');
     await eventually(() => webProcesses(child.pid) === 0,
       'the closed window\'s web process still runs');
+    // WebKit keeps its network process after the last page; ScimDesk ends it (closed_window.rs).
+    await eventually(() => childNames(child.pid).every((name) => !name.startsWith('WebKit')),
+      () => `WebKit processes still run with the window closed: ${childNames(child.pid)}`);
     assert.equal((await fetch(`http://${bind}/source/scim/none/v2/ServiceProviderConfig`)).status, 404);
 
+    // Opened again, WebKit starts what it needs again.
     await desktop.trayClick('Open ScimDesk');
     await eventually(() => x11('visible').length === 1, 'Open ScimDesk did not build the window again');
+    await eventually(() => webProcesses(child.pid) > 0, 'the window opened again runs no web page');
 
     await desktop.trayClick('Quit');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 15000))]);

@@ -1,11 +1,10 @@
 //! What a closed window leaves behind on Linux, given back while ScimDesk serves from the tray.
 //!
 //! WebKitGTK keeps its network process running after the last webview is gone, and Tauri keeps
-//! the web context that owns it for the life of the app (tauri#14626), so a closed window still
-//! cost a WebKitNetworkProcess of about 33 MiB PSS: a fifth of the tray-only footprint (issue 11,
-//! BENCHMARKS.md). Once the page process has ended, that network process serves nothing; it is
-//! ended here, and WebKit starts a new one when a window opens again. The shell's own heap keeps
-//! what the window freed until it is trimmed.
+//! the web context that owns it for the life of the app (tauri#14626). With the window closed it
+//! serves nothing; ending it took the tray-only footprint from 167 to 148 MiB PSS (issue 11,
+//! BENCHMARKS.md). WebKit starts a new one when a window opens again. The shell's heap keeps what
+//! the window freed until it is trimmed.
 
 use std::time::Duration;
 
