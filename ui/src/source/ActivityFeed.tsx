@@ -1,9 +1,10 @@
 // The newest requests of a source, as a table that grows at the top while Entra provisions.
 //
-// Every request adds a row, so a row is kept cheap (issue 11: the page process grew from 450 to
-// 550 MiB over ten 150-user cycles with the feed, by 9 MiB without it): plain table markup styled
-// by ActivityFeed.module.css instead of a Mantine Text or Badge per cell, and a row that has been
-// drawn is not rendered again (FeedItem objects are kept as they are by live.ts).
+// Every request adds a row, so a row is kept cheap: with a Mantine Text or Badge per cell, all
+// rows re-rendered for every batch, the page process grew from 454 to 553 MiB over ten 150-user
+// cycles, and hardly at all without the feed (issue 11, BENCHMARKS.md). Rows are plain table
+// markup styled by ActivityFeed.module.css, and a row that has been drawn is not rendered again
+// (live.ts keeps each FeedItem object as it is).
 
 import { Text } from '@mantine/core';
 import { memo } from 'react';
