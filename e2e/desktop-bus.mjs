@@ -89,7 +89,7 @@ function menuEntries([id, props, children]) {
 /**
  * Serve a tray host and a notification server on the session bus. Returns `trayItems` (what
  * registered with the tray host), `notifications` (what was shown), `trayMenu()` (the labels
- * of the first registered item's menu, read over the bus as a tray host does), `trayClick(label)`,
+ * of the newest registered item's menu, read over the bus as a tray host does), `trayClick(label)`,
  * `trayIconFile()` and `stop()`.
  */
 export async function startDesktopServices() {
@@ -102,9 +102,12 @@ export async function startDesktopServices() {
     if (msg.member === 'RegisterStatusNotifierItem') senders.push(msg.sender);
     return false;
   });
+  // The newest item is the one shown: on Linux the app and its tray program replace each other
+  // in one process (exec), and each registers its item anew.
   const itemProperty = async (name) => {
-    const [registered] = watcher.items;
-    const [service, itemPath] = registered.startsWith('/') ? [senders[0], registered] : [registered, '/StatusNotifierItem'];
+    const registered = watcher.items.at(-1);
+    const sender = senders.at(-1);
+    const [service, itemPath] = registered.startsWith('/') ? [sender, registered] : [registered, '/StatusNotifierItem'];
     const item = await bus.getProxyObject(service, itemPath);
     return { service, value: (await item.getInterface('org.freedesktop.DBus.Properties').Get('org.kde.StatusNotifierItem', name)).value };
   };

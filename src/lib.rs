@@ -13,6 +13,8 @@ pub mod check;
 pub mod directory;
 pub mod error;
 pub mod events;
+#[cfg(unix)]
+pub mod handover;
 pub mod health;
 pub mod keep_awake;
 pub mod scim;
@@ -21,6 +23,7 @@ pub mod serving;
 pub mod settings;
 pub mod slug;
 pub mod sources;
+pub mod status_icon;
 pub mod store;
 pub mod tokens;
 pub mod traffic;

@@ -29,6 +29,9 @@ pub enum ServerKind {
     Service,
     /// The ScimDesk window (the desktop app).
     Window,
+    /// The desktop app with its window closed: `scimdesk serve --tray`, which the app becomes
+    /// (exec) when its window closes, and which becomes the app again when the admin opens it.
+    Tray,
 }
 
 /// The process that serves a data folder, as it describes itself.
@@ -58,6 +61,24 @@ pub struct ServingLock {
     _lock: File,
     record: PathBuf,
     server: Server,
+}
+
+/// Go on serving `data_dir` as `kind` under a lock this process already holds: `lock` was handed
+/// over by the program this process ran before (see [`crate::handover`]). The record is written
+/// again with the new kind.
+#[cfg(unix)]
+pub fn adopt(data_dir: &Path, lock: std::os::fd::OwnedFd, kind: ServerKind) -> io::Result<ServingLock> {
+    let lock = File::from(lock);
+    // Our own lock: granted at once. A descriptor that holds no lock is locked here, unless
+    // another process serves, which is then an error (the handover was not ours).
+    lock.try_lock().map_err(|e| match e {
+        TryLockError::WouldBlock => io::Error::other("the handed-over serving lock is held by another process"),
+        TryLockError::Error(e) => e,
+    })?;
+    let server = Server { kind, pid: std::process::id(), listening: None };
+    let held = ServingLock { _lock: lock, record: data_dir.join(RECORD_FILE), server };
+    held.write_record()?;
+    Ok(held)
 }
 
 /// Ask to serve `data_dir` as `kind`; never waits.
@@ -96,6 +117,12 @@ impl ServingLock {
 
     pub fn server(&self) -> &Server {
         &self.server
+    }
+
+    /// The locked file, still locked, for the next program of this process ([`adopt`]).
+    #[cfg(unix)]
+    pub fn into_fd(self) -> std::os::fd::OwnedFd {
+        std::os::fd::OwnedFd::from(self._lock)
     }
 
     /// Replace the record whole (written aside, then renamed), so a reader never sees half of it.
@@ -141,6 +168,23 @@ mod tests {
         drop(lock);
         assert_eq!(server_of(dir.path()).unwrap(), None, "a dropped lock frees the folder");
         assert!(matches!(claim(dir.path(), ServerKind::Window).unwrap(), Claim::Granted(_)));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_handed_over_keeps_the_folder_served_and_says_who_serves_now() {
+        let dir = tempfile::tempdir().unwrap();
+        let Claim::Granted(lock) = claim(dir.path(), ServerKind::Window).unwrap() else { panic!("granted") };
+        let fd = lock.into_fd();
+        assert!(
+            matches!(claim(dir.path(), ServerKind::Service).unwrap(), Claim::Held(_)),
+            "still locked as a descriptor"
+        );
+        let adopted = adopt(dir.path(), fd, ServerKind::Tray).unwrap();
+        let expected = Server { kind: ServerKind::Tray, pid: std::process::id(), listening: None };
+        assert_eq!(server_of(dir.path()).unwrap(), Some(Some(expected)));
+        drop(adopted);
+        assert_eq!(server_of(dir.path()).unwrap(), None);
     }
 
     #[test]

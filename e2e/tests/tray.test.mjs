@@ -41,14 +41,52 @@ async function closeWindow(message) {
   assert.fail(message);
 }
 
-/** How many web processes `pid` runs (WebKitGTK renders each webview's page in a WebKitWebProcess). */
-function webProcesses(pid) {
+/** The names of `pid`'s child processes (`comm`: the first 15 characters, e.g. WebKitWebProces). */
+function childNames(pid) {
   const tasks = path.join('/proc', String(pid), 'task');
   // Threads and processes may end while we read; they count as gone.
   const read = (file) => { try { return readFileSync(file, 'utf8'); } catch { return ''; } };
   const children = readdirSync(tasks).flatMap((t) => read(path.join(tasks, t, 'children')).split(' ').filter(Boolean));
-  // `comm` holds the first 15 characters of the name: WebKitWebProces.
-  return children.filter((c) => read(`/proc/${c}/comm`).startsWith('WebKitWebProc')).length;
+  return children.map((c) => read(`/proc/${c}/comm`).trim()).filter(Boolean);
+}
+
+/** How many web processes `pid` runs (WebKitGTK renders each webview's page in a WebKitWebProcess). */
+function webProcesses(pid) {
+  return childNames(pid).filter((name) => name.startsWith('WebKitWebProc')).length;
+}
+
+/** Who serves `dataDir`, as it says in serving.json ({ kind, pid, listening }). */
+function servingRecord(dataDir) {
+  try { return JSON.parse(readFileSync(path.join(dataDir, 'serving.json'), 'utf8')); } catch { return null; }
+}
+
+/** The program `pid` runs now (`comm`). */
+function programOf(pid) {
+  try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return null; }
+}
+
+/**
+ * Requests sent every 25 ms until `stop()`, which resolves to how many were sent and the ones
+ * that failed (refused, reset): while the app and its tray program hand over, none may.
+ */
+function probe(url) {
+  let running = true;
+  const failures = [];
+  let sent = 0;
+  const loop = (async () => {
+    while (running) {
+      sent += 1;
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(10000) });
+        await res.arrayBuffer();
+        if (res.status !== 404) failures.push(`status ${res.status}`);
+      } catch (e) {
+        failures.push(String(e.cause?.code ?? e));
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  })();
+  return { stop: async () => { running = false; await loop; return { sent, failures }; } };
 }
 
 /** The colour of the state dot in the tray icon's file (icons/tray/*.png; ImageMagick reads it). */
@@ -78,7 +116,14 @@ test('closing the window keeps serving from the tray; a second launch opens it a
     const baseUrl = `http://${app.bind}/source/scim/entra-id/v2`;
 
     assert.equal(x11('visible').length, 1, 'one ScimDesk window before closing');
+    const windowServer = servingRecord(app.dataDir);
+    assert.equal(windowServer?.kind, 'window', JSON.stringify(windowServer));
     await closeWindow('the window stayed open after WM_DELETE_WINDOW');
+    // On Linux the same process goes on as the tray program (exec), on the same socket.
+    await eventually(() => servingRecord(app.dataDir)?.kind === 'tray',
+      () => `the tray program does not serve: ${JSON.stringify(servingRecord(app.dataDir))}`);
+    assert.equal(servingRecord(app.dataDir).pid, windowServer.pid, 'the same process serves on');
+    assert.equal(programOf(windowServer.pid), 'scimdesk', 'as the tray program');
     await new Promise((r) => setTimeout(r, 1000));
 
     const users = await scim(baseUrl, token, 'GET', '/Users?count=1');
@@ -143,7 +188,7 @@ test('the login switch writes an autostart entry that starts hidden, and removes
   }
 });
 
-test('started with --hidden, ScimDesk serves from the tray with no window; Open, close (webview freed) and Quit work from the tray', async () => {
+test('started with --hidden, ScimDesk serves from the tray program with no window; Open and close hand over without refusing a request; Quit works from the tray', async () => {
   const desktop = await startDesktopServices();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'scimdesk-e2e-'));
   const bind = `127.0.0.1:${await freePort()}`;
@@ -170,19 +215,33 @@ test('started with --hidden, ScimDesk serves from the tray with no window; Open,
     assert.equal(exitCode, null, 'the app keeps running with no window');
 
     assert.equal(webProcesses(child.pid), 0, 'no web page runs while hidden');
+    // Hidden, the app is the tray program at once: no WebKit, no GTK (Linux).
+    assert.equal(programOf(child.pid), 'scimdesk', 'started hidden, the app becomes the tray program');
+    assert.deepEqual(servingRecord(dataDir), { kind: 'tray', pid: child.pid, listening: bind });
+
+    // Open makes the process the app again; requests sent meanwhile wait, none is refused.
+    const url = `http://${bind}/source/scim/none/v2/ServiceProviderConfig`;
+    let probing = probe(url);
     await desktop.trayClick('Open ScimDesk');
     await eventually(() => x11('visible').length === 1, 'Open ScimDesk in the tray did not open the window');
     await eventually(() => webProcesses(child.pid) > 0, 'the window runs no web page');
+    await eventually(() => servingRecord(dataDir)?.kind === 'window', 'the window does not serve');
+    let probed = await probing.stop();
+    assert.deepEqual(probed.failures, [], `requests failed while the tray handed over to the window (${probed.sent} sent)`);
+    assert.equal(programOf(child.pid), 'scimdesk-app');
+    assert.equal(servingRecord(dataDir).pid, child.pid);
 
-    // Closed, the window's webview is destroyed: its web process ends, the server serves on.
+    // Closed, the window and its web processes go: the process is the tray program again.
+    probing = probe(url);
     await closeWindow('the window stayed open after WM_DELETE_WINDOW');
-    await eventually(() => webProcesses(child.pid) === 0,
-      'the closed window\'s web process still runs');
-    assert.equal((await fetch(`http://${bind}/source/scim/none/v2/ServiceProviderConfig`)).status, 404);
+    await eventually(() => servingRecord(dataDir)?.kind === 'tray', 'the tray program does not serve');
+    await eventually(() => childNames(child.pid).every((name) => !name.startsWith('WebKit')),
+      () => `WebKit processes still run with the window closed: ${childNames(child.pid)}`);
+    probed = await probing.stop();
+    assert.deepEqual(probed.failures, [], `requests failed while the window handed over to the tray (${probed.sent} sent)`);
+    assert.equal(programOf(child.pid), 'scimdesk');
 
-    await desktop.trayClick('Open ScimDesk');
-    await eventually(() => x11('visible').length === 1, 'Open ScimDesk did not build the window again');
-
+    // Quit in the tray program's menu stops the server gracefully and ends the process.
     await desktop.trayClick('Quit');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 15000))]);
     assert.equal(exitCode, 0, 'Quit in the tray ends the app');

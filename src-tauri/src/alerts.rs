@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use scimdesk::settings::NotificationKind;
 use scimdesk::{Alert, Engine};
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
@@ -55,13 +54,6 @@ impl HealthConditions {
     }
 }
 
-fn notification_kind(alert: &Alert) -> NotificationKind {
-    match alert {
-        Alert::QuietSource { .. } | Alert::QuietSourceResumed { .. } => NotificationKind::QuietSource,
-        Alert::RefusalBurst { .. } | Alert::RefusalBurstEnded { .. } => NotificationKind::Refusals,
-    }
-}
-
 pub fn spawn(app: &AppHandle, engine: &Arc<Engine>) {
     // Look at least four times per cycle interval (a short one is for tests and trials).
     let every = engine
@@ -81,7 +73,7 @@ pub fn spawn(app: &AppHandle, engine: &Arc<Engine>) {
     tauri::async_runtime::spawn(async move {
         while let Some(alert) = health.next().await {
             tracing::info!(source = alert.slug(), "{}: {}", alert.title(), alert.message());
-            crate::notify::send(&notifier, notification_kind(&alert), &alert.title(), &alert.message());
+            crate::notify::send(&notifier, alert.notification_kind(), &alert.title(), &alert.message());
         }
     });
     let app = app.clone();

@@ -21,7 +21,14 @@ pub fn run(context: tauri::Context<tauri::Wry>) {
     let log_dir = data_dir.join("logs");
     let _log_guard = logging::init(&log_dir);
     let hidden = main_window::started_hidden(&std::env::args().collect::<Vec<_>>());
+    #[cfg(target_os = "linux")]
+    let handover = scimdesk::handover::Handover::take_from_env();
     tracing::info!(data_dir = %data_dir.display(), hidden, "starting ScimDesk");
+    // Hidden at login, nothing of the window is needed: the tray program serves (Linux).
+    #[cfg(target_os = "linux")]
+    if hidden && handover.is_empty() {
+        crate::to_tray::at_start(&data_dir);
+    }
 
     let bindings = crate::specta_builder();
     let app = tauri::Builder::default()
@@ -48,6 +55,8 @@ pub fn run(context: tauri::Context<tauri::Wry>) {
                 CommandError::from(e)
             });
             let state = AppState::new(engine.clone(), SecretClipboard::from_env(), data_dir.clone(), log_dir.clone());
+            #[cfg(target_os = "linux")]
+            let state = state.handed_over(handover);
             app.manage(state);
             if !hidden {
                 main_window::open(app.handle());

@@ -6,6 +6,7 @@ mod alerts;
 mod app;
 mod bridge;
 mod clipboard;
+mod closed_window;
 mod commands;
 mod error;
 mod logging;
@@ -14,6 +15,8 @@ mod notify;
 mod reachability;
 mod server_status;
 mod state;
+#[cfg(target_os = "linux")]
+mod to_tray;
 mod tray;
 
 use std::path::Path;

@@ -2,9 +2,9 @@
 //! memory freed) when they close it, while the process, the tray and the SCIM server carry on.
 //! Only Quit ends the process, after stopping the server gracefully.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use scimdesk::status_icon;
 use tauri::{AppHandle, Manager, RunEvent, WebviewWindow, WebviewWindowBuilder, WindowEvent};
 
 use crate::state::AppState;
@@ -13,9 +13,6 @@ pub const LABEL: &str = "main";
 
 /// Started at login: serve from the tray, no window until the admin opens one.
 pub const HIDDEN_ARG: &str = "--hidden";
-
-/// In the data folder once the admin has been told that closing the window keeps serving.
-const TRAY_NOTICE_FILE: &str = "tray-notice-shown";
 
 /// Set by Quit: the only way the process may end on its own.
 #[derive(Default)]
@@ -65,32 +62,25 @@ pub fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
             tracing::warn!(error = %e, "could not destroy the window");
         }
         tracing::info!("window closed; serving from the tray");
-        tell_once_that_serving_continues(window.app_handle());
+        #[cfg(target_os = "linux")]
+        if crate::to_tray::after_window_closed(window.app_handle()) {
+            return;
+        }
+        stay_in_own_tray(window.app_handle());
     }
+}
+
+/// Serve on from the app's own tray with the window closed (macOS, Windows, and Linux when the
+/// tray program cannot take over): give back what the window held, and tell the admin once.
+pub fn stay_in_own_tray(app: &AppHandle) {
+    crate::closed_window::release(app);
+    tell_once_that_serving_continues(app);
 }
 
 fn tell_once_that_serving_continues(app: &AppHandle) {
     let Some(state) = app.try_state::<AppState>() else { return };
-    let marker = state.data_dir.join(TRAY_NOTICE_FILE);
-    if !first_time(&marker) {
-        return;
-    }
-    crate::notify::show(
-        app,
-        "ScimDesk keeps serving from the tray",
-        "Entra ID can still reach ScimDesk. Open it again, or quit it, from its icon in the tray.",
-    );
-}
-
-/// True once per data folder: creates `marker`.
-fn first_time(marker: &Path) -> bool {
-    match std::fs::OpenOptions::new().write(true).create_new(true).open(marker) {
-        Ok(_) => true,
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
-        Err(e) => {
-            tracing::warn!(error = %e, path = %marker.display(), "cannot record that the tray notice was shown");
-            false
-        }
+    if status_icon::tray_notice_due(&state.data_dir) {
+        crate::notify::show(app, status_icon::TRAY_NOTICE_TITLE, status_icon::TRAY_NOTICE_BODY);
     }
 }
 
@@ -131,16 +121,5 @@ mod tests {
         assert!(started_hidden(&args(&["scimdesk-app", "--hidden"])));
         assert!(!started_hidden(&args(&["scimdesk-app"])));
         assert!(!started_hidden(&args(&["--hidden"])));
-    }
-
-    #[test]
-    fn the_tray_notice_is_shown_once_per_data_folder() {
-        let dir = std::env::temp_dir().join(format!("scimdesk-notice-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let marker = dir.join(TRAY_NOTICE_FILE);
-        let _ = std::fs::remove_file(&marker);
-        assert!(first_time(&marker));
-        assert!(!first_time(&marker));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use scimdesk::check::watch::Watching;
-use scimdesk::check::{CheckReport, Outcome};
+use scimdesk::check::{CheckReport, ReachChanges};
 use scimdesk::settings::NotificationKind;
 use scimdesk::Engine;
 use serde::Serialize;
@@ -40,12 +40,6 @@ impl Reachability {
     }
 }
 
-/// Whether a report is something to tell the admin about: a public URL is set and Entra cannot
-/// reach it. (No public URL at all is shown by the light, not notified.)
-fn broken(report: &CheckReport) -> bool {
-    !report.reachable() && report.outcome != Outcome::NoPublicUrl
-}
-
 pub fn spawn(app: &AppHandle, engine: &Arc<Engine>) {
     // The engine spawns its task on the current Tokio runtime: the app's (setup runs outside it).
     let runtime = tauri::async_runtime::handle();
@@ -57,28 +51,20 @@ pub fn spawn(app: &AppHandle, engine: &Arc<Engine>) {
     app.manage(Reachability { watching });
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let mut was_broken = false;
+        let mut changes = ReachChanges::default();
         while reports.changed().await.is_ok() {
             let report = reports.borrow_and_update().clone();
             crate::tray::public_url_checked(&app, report.as_ref());
             if let Err(e) = (PublicUrlChecked { report: report.clone() }).emit(&app) {
                 tracing::warn!(error = %e, "could not send the check to the window");
             }
-            let Some(report) = report else { continue };
-            let now_broken = broken(&report);
-            if now_broken && !was_broken {
-                tracing::warn!(source = %report.slug, "Entra cannot reach ScimDesk: {}", report.message);
-                crate::notify::send(&app, NotificationKind::PublicUrl, "Entra cannot reach ScimDesk", &report.message);
-            } else if was_broken && report.reachable() {
-                tracing::info!(source = %report.slug, "Entra can reach ScimDesk again: {}", report.message);
-                crate::notify::send(
-                    &app,
-                    NotificationKind::PublicUrl,
-                    "Entra can reach ScimDesk again",
-                    &report.message,
-                );
+            let Some(notice) = report.as_ref().and_then(|r| changes.observe(r)) else { continue };
+            if notice.regained {
+                tracing::info!("{}: {}", notice.title, notice.message);
+            } else {
+                tracing::warn!("{}: {}", notice.title, notice.message);
             }
-            was_broken = now_broken;
+            crate::notify::send(&app, NotificationKind::PublicUrl, notice.title, &notice.message);
         }
     });
 }

@@ -31,6 +31,10 @@ pub struct AppState {
     /// The engine, or why it could not be opened (shown in place of the app).
     engine: Result<Arc<Engine>, CommandError>,
     server: Mutex<Server>,
+    /// What the tray handed over when this process was it a moment ago (Linux; `to_tray.rs`):
+    /// the socket to serve on and the data folder's serving lock.
+    #[cfg(target_os = "linux")]
+    handover: std::sync::Mutex<scimdesk::handover::Handover>,
     pub clipboard: Arc<SecretClipboard>,
     pub data_dir: PathBuf,
     pub log_dir: PathBuf,
@@ -65,7 +69,62 @@ impl AppState {
         log_dir: PathBuf,
     ) -> Self {
         let server = Server { starting: engine.is_ok(), ..Server::default() };
-        AppState { engine, server: Mutex::new(server), clipboard: Arc::new(clipboard), data_dir, log_dir }
+        AppState {
+            engine,
+            server: Mutex::new(server),
+            #[cfg(target_os = "linux")]
+            handover: std::sync::Mutex::default(),
+            clipboard: Arc::new(clipboard),
+            data_dir,
+            log_dir,
+        }
+    }
+
+    /// Serve on what the tray handed over (Linux), when this process was the tray a moment ago.
+    #[cfg(target_os = "linux")]
+    pub fn handed_over(self, handover: scimdesk::handover::Handover) -> Self {
+        *self.handover.lock().unwrap_or_else(|e| e.into_inner()) = handover;
+        self
+    }
+
+    /// The serving lock the tray handed over, held again by the window.
+    fn handed_lock(&self) -> Option<std::io::Result<ServingLock>> {
+        #[cfg(target_os = "linux")]
+        return self.handover.lock().unwrap_or_else(|e| e.into_inner()).take_lock(&self.data_dir, ServerKind::Window);
+        #[cfg(not(target_os = "linux"))]
+        None
+    }
+
+    /// The socket the tray listened on.
+    fn handed_listener(&self) -> Option<std::net::TcpListener> {
+        #[cfg(target_os = "linux")]
+        return self.handover.lock().unwrap_or_else(|e| e.into_inner()).take_listener();
+        #[cfg(not(target_os = "linux"))]
+        None
+    }
+
+    /// Stop serving (requests in flight finish) and give up the socket and the lock, for the tray
+    /// program this process is about to become.
+    #[cfg(target_os = "linux")]
+    pub async fn hand_over(&self) -> scimdesk::handover::Handover {
+        let (handle, lock) = {
+            let mut server = self.server.lock().await;
+            server.attached = None;
+            (server.handle.take(), server.lock.take())
+        };
+        let listener = match handle {
+            Some(handle) => Some(handle.stop_keeping_listener().await),
+            None => None,
+        };
+        tracing::info!("the window closed: ScimDesk becomes the tray program, which serves on");
+        scimdesk::handover::Handover::new(listener, lock)
+    }
+
+    /// The tray program could not be started: serve again on what was to be handed over.
+    #[cfg(target_os = "linux")]
+    pub async fn take_back(&self, app: &AppHandle, handover: scimdesk::handover::Handover) {
+        *self.handover.lock().unwrap_or_else(|e| e.into_inner()) = handover;
+        self.serve_or_attach(app).await;
     }
 
     pub fn engine(&self) -> CommandResult<&Arc<Engine>> {
@@ -113,7 +172,11 @@ impl AppState {
 
     async fn serve_or_attach(&self, app: &AppHandle) {
         let Ok(engine) = self.engine() else { return };
-        match engine.claim_serving(ServerKind::Window) {
+        let claim = match self.handed_lock() {
+            Some(lock) => lock.map(Claim::Granted),
+            None => engine.claim_serving(ServerKind::Window),
+        };
+        match claim {
             Ok(Claim::Held(server)) => {
                 let mut state = self.server.lock().await;
                 state.starting = false;
@@ -254,7 +317,10 @@ impl AppState {
         let engine = self.engine()?.clone();
         let mut server = self.server.lock().await;
         server.requested = Some(addr);
-        let result = scimdesk::server::start(engine, addr).await;
+        let result = match self.handed_listener() {
+            Some(listener) => scimdesk::server::start_on(engine, listener, Default::default()).await,
+            None => scimdesk::server::start(engine, addr).await,
+        };
         server.starting = false;
         match result {
             Ok(handle) => {

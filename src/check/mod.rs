@@ -64,6 +64,46 @@ impl CheckReport {
     pub fn reachable(&self) -> bool {
         matches!(self.outcome, Outcome::Reachable { .. })
     }
+
+    /// A public URL is set and Entra cannot reach ScimDesk through it. (No public URL at all is
+    /// shown, not told: there is nothing to fix on a tunnel.)
+    pub fn unreachable(&self) -> bool {
+        !self.reachable() && self.outcome != Outcome::NoPublicUrl
+    }
+}
+
+/// Follows the checks and says when the admin is to be told: Entra lost its way to ScimDesk, or
+/// found it again. Each is told once, not at every check.
+#[derive(Debug, Default)]
+pub struct ReachChanges {
+    lost: bool,
+}
+
+/// A change of reach to tell the admin: a title and the check's sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReachNotice {
+    pub title: &'static str,
+    pub message: String,
+    /// Entra can reach ScimDesk again.
+    pub regained: bool,
+}
+
+impl ReachChanges {
+    pub fn observe(&mut self, report: &CheckReport) -> Option<ReachNotice> {
+        let (was_lost, lost) = (self.lost, report.unreachable());
+        self.lost = lost;
+        if lost && !was_lost {
+            Some(ReachNotice { title: "Entra cannot reach ScimDesk", message: report.message.clone(), regained: false })
+        } else if was_lost && report.reachable() {
+            Some(ReachNotice {
+                title: "Entra can reach ScimDesk again",
+                message: report.message.clone(),
+                regained: true,
+            })
+        } else {
+            None
+        }
+    }
 }
 
 /// Time allowed for each step: resolving, connecting, TLS, the answer.

@@ -5,6 +5,8 @@ mod export;
 mod health;
 mod listing;
 mod service;
+#[cfg(target_os = "linux")]
+mod tray;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -52,6 +54,15 @@ enum Command {
         /// the last (0: off). Linux only (a logind inhibitor); not yet on macOS and Windows.
         #[arg(long, value_parser = humantime::parse_duration, default_value = "2m")]
         keep_awake: std::time::Duration,
+        /// Show ScimDesk's status icon in the desktop's tray (Linux), as the desktop app does with
+        /// its window closed: the app becomes this when its window closes or when it starts hidden
+        /// at login, and Open in the icon's menu opens the window again.
+        #[arg(long)]
+        tray: bool,
+        /// Set by the desktop app as its window closes (the first time, a notification says that
+        /// ScimDesk keeps serving from the tray).
+        #[arg(long, hide = true, requires = "tray")]
+        from_window: bool,
         #[command(flatten)]
         limits: ServeLimits,
     },
@@ -174,17 +185,33 @@ impl ServeLimits {
 }
 
 pub fn init_logging(cli: &Cli) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter =
         tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Colours only for a person at a terminal, not in a log file or a pipe.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(ansi)
-        .init();
+    let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false).with_ansi(ansi);
+    // In the tray, this process is the desktop app with its window closed: it writes the app's
+    // log, where the admin looks. Written as it comes (no buffer): exec into the app does not
+    // flush one.
+    let file = matches!(cli.command, Command::Serve { tray: true, .. })
+        .then(|| cli.data_dir.clone().unwrap_or_else(Engine::default_data_dir).join("logs"))
+        .and_then(|dir| {
+            std::fs::create_dir_all(&dir).ok()?;
+            tracing_appender::rolling::Builder::new()
+                .rotation(tracing_appender::rolling::Rotation::DAILY)
+                .filename_prefix(APP_LOG_PREFIX)
+                .max_log_files(14)
+                .build(dir)
+                .ok()
+        })
+        .map(|appender| tracing_subscriber::fmt::layer().with_writer(appender).with_ansi(false).with_target(false));
+    tracing_subscriber::registry().with(filter).with(stderr).with(file).init();
 }
+
+/// The desktop app's log files (`scimdesk-app.log.YYYY-MM-DD` in `<data dir>/logs`).
+const APP_LOG_PREFIX: &str = "scimdesk-app.log";
 
 fn print_summary(s: &SourceSummary) {
     print_summary_with(s, &format!("in the OS keychain; `scimdesk source token {}`", s.slug));
@@ -230,8 +257,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     }
     let engine = Engine::open(&data_dir).await?;
     match cli.command {
-        Command::Serve { bind, keep_awake, limits } => {
+        Command::Serve { bind, keep_awake, tray, from_window, limits } => {
             engine.keep_awake().set_span(keep_awake);
+            if tray {
+                return serve_in_tray(engine, bind, limits.limits(), from_window).await;
+            }
             serve(engine, bind, limits.limits()).await
         }
         Command::Source(cmd) => Ok(source(engine, cmd).await?),
@@ -254,11 +284,34 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-async fn serve(engine: Arc<Engine>, bind: Option<String>, limits: Limits) -> Result<(), CliError> {
-    let addr: SocketAddr = match bind {
+/// Where to listen: `--bind` (or `SCIMDESK_BIND`), else the bind setting.
+fn bind_address(engine: &Engine, bind: Option<String>) -> Result<SocketAddr, CliError> {
+    Ok(match bind {
         Some(b) => scimdesk::settings::parse_bind(&b)?,
         None => engine.settings().current()?.bind,
-    };
+    })
+}
+
+#[cfg(target_os = "linux")]
+async fn serve_in_tray(
+    engine: Arc<Engine>,
+    bind: Option<String>,
+    limits: Limits,
+    from_window: bool,
+) -> Result<(), CliError> {
+    let handover = scimdesk::handover::Handover::take_from_env();
+    let addr = bind_address(&engine, bind)?;
+    tray::run(engine, addr, limits, handover, from_window).await
+}
+
+#[cfg(not(target_os = "linux"))]
+async fn serve_in_tray(_: Arc<Engine>, _: Option<String>, _: Limits, _: bool) -> Result<(), CliError> {
+    Err(EngineError::InvalidInput("--tray is for Linux desktops; elsewhere the desktop app keeps its own tray".into())
+        .into())
+}
+
+async fn serve(engine: Arc<Engine>, bind: Option<String>, limits: Limits) -> Result<(), CliError> {
+    let addr = bind_address(&engine, bind)?;
     if !addr.ip().is_loopback() {
         tracing::warn!(
             "listening on {addr}, which other machines can reach: anyone who can connect sees the SCIM endpoint. \
@@ -352,6 +405,9 @@ async fn claim_when_free(engine: &Engine) -> Result<ServingLock, CliError> {
                     Some(Server { kind: ServerKind::Window, pid, listening }) => {
                         format!("the ScimDesk window (pid {pid}{}) serves", on(listening.as_deref()))
                     }
+                    Some(Server { kind: ServerKind::Tray, pid, listening }) => {
+                        format!("ScimDesk in the tray (pid {pid}{}) serves", on(listening.as_deref()))
+                    }
                     Some(Server { kind: ServerKind::Service, pid, listening }) => {
                         format!("another scimdesk serve (pid {pid}{}) serves", on(listening.as_deref()))
                     }
@@ -369,22 +425,29 @@ fn on(listening: Option<&str>) -> String {
     listening.map(|addr| format!(", on {addr}")).unwrap_or_default()
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves at Ctrl-C or SIGTERM. The handlers are installed when this is called, not when it is
+/// first awaited, so a signal that comes early still stops ScimDesk gracefully.
+pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (interrupt, terminate) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate()));
+        async move {
+            let wait = |stream: std::io::Result<tokio::signal::unix::Signal>| async move {
+                match stream {
+                    Ok(mut stream) => {
+                        stream.recv().await;
+                    }
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! { _ = wait(interrupt) => {}, _ = wait(terminate) => {} }
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 async fn source(engine: Arc<Engine>, cmd: SourceCommand) -> Result<(), EngineError> {

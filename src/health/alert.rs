@@ -94,6 +94,15 @@ pub enum Alert {
 }
 
 impl Alert {
+    /// The Settings switch that lets this alert be notified.
+    pub fn notification_kind(&self) -> crate::settings::NotificationKind {
+        use crate::settings::NotificationKind;
+        match self {
+            Alert::QuietSource { .. } | Alert::QuietSourceResumed { .. } => NotificationKind::QuietSource,
+            Alert::RefusalBurst { .. } | Alert::RefusalBurstEnded { .. } => NotificationKind::Refusals,
+        }
+    }
+
     /// The slug the alert is about.
     pub fn slug(&self) -> &str {
         match self {

@@ -140,6 +140,9 @@ pub struct ServerHandle {
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+    /// The listening socket, kept so that it can be handed to the next program of this process
+    /// ([`ServerHandle::stop_keeping_listener`]); closed with the handle otherwise.
+    listener: std::net::TcpListener,
 }
 
 impl ServerHandle {
@@ -148,11 +151,19 @@ impl ServerHandle {
     }
 
     /// Stop accepting, let requests in flight finish, and return when the server has stopped.
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
+        drop(self.stop_keeping_listener().await);
+    }
+
+    /// [`ServerHandle::stop`], but the socket stays open and listening: connections that arrive
+    /// now wait in its queue for whoever serves it next ([`start_on`], in the program this
+    /// process becomes).
+    pub async fn stop_keeping_listener(mut self) -> std::net::TcpListener {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         let _ = (&mut self.task).await;
+        self.listener
     }
 
     /// Wait until the server stops on its own (it does not, unless it fails).
@@ -170,7 +181,23 @@ pub async fn start(engine: Arc<Engine>, addr: SocketAddr) -> Result<ServerHandle
 pub async fn start_with(engine: Arc<Engine>, addr: SocketAddr, limits: Limits) -> Result<ServerHandle, BindError> {
     let listener =
         tokio::net::TcpListener::bind(addr).await.map_err(|e| BindError { addr, reason: bind_reason(&e) })?;
-    let local = listener.local_addr().map_err(|e| BindError { addr, reason: e.to_string() })?;
+    let listener = listener.into_std().map_err(|e| BindError { addr, reason: e.to_string() })?;
+    start_on(engine, listener, limits).await
+}
+
+/// Serve the engine's sources on `listener`, a socket already bound and listening (handed over by
+/// the program this process ran before; see [`crate::handover`]).
+pub async fn start_on(
+    engine: Arc<Engine>,
+    listener: std::net::TcpListener,
+    limits: Limits,
+) -> Result<ServerHandle, BindError> {
+    let unknown = SocketAddr::from(([0, 0, 0, 0], 0));
+    let local = listener.local_addr().map_err(|e| BindError { addr: unknown, reason: e.to_string() })?;
+    let failed = |e: std::io::Error| BindError { addr: local, reason: e.to_string() };
+    let kept = listener.try_clone().map_err(failed)?;
+    listener.set_nonblocking(true).map_err(failed)?;
+    let listener = tokio::net::TcpListener::from_std(listener).map_err(failed)?;
     engine.settings().server_started(local);
     // The refusal counters go on from what the log holds now (a server that stopped before this
     // one started wrote its last rows at its stop).
@@ -190,7 +217,7 @@ pub async fn start_with(engine: Arc<Engine>, addr: SocketAddr, limits: Limits) -
         }
         engine.settings().server_stopped(local);
     });
-    Ok(ServerHandle { addr: local, shutdown: Some(tx), task })
+    Ok(ServerHandle { addr: local, shutdown: Some(tx), task, listener: kept })
 }
 
 fn bind_reason(e: &std::io::Error) -> String {

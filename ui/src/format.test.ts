@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { flattenAttributes, kindOfChange, latency, primaryEmail, sentence, servedBy, suggestNextPort, timeAgo } from './format';
+import { flattenAttributes, kindOfChange, latency, minutesAgo, minutesAgoChangesAt, primaryEmail, sentence, servedBy, suggestNextPort, timeAgo } from './format';
 
 describe('sentence', () => {
   it('capitalises an engine message and ends it with a full stop', () => {
@@ -26,6 +26,37 @@ describe('timeAgo', () => {
   });
   it('says never for a missing time', () => {
     expect(timeAgo(null, now)).toBe('never');
+  });
+});
+
+describe('minutesAgo', () => {
+  const then = '2025-01-01T12:00:00Z';
+  const at = (seconds: number) => Date.parse(then) + seconds * 1000;
+  it('reads like timeAgo, but under a minute without the seconds', () => {
+    expect(minutesAgo(then, at(2))).toBe('just now');
+    expect(minutesAgo(then, at(42))).toBe('less than a minute ago');
+    expect(minutesAgo(then, at(5 * 60 + 10))).toBe('5 min ago');
+    expect(minutesAgo(then, at(3 * 3600))).toBe('3 h ago');
+    expect(minutesAgo(null, at(0))).toBe('never');
+  });
+  it('says when it next reads differently: at 5 s, at the minute, then each minute and each hour', () => {
+    expect(minutesAgoChangesAt(then, at(0))).toBe(at(4.5));
+    expect(minutesAgoChangesAt(then, at(4.5))).toBe(at(59.5));
+    expect(minutesAgoChangesAt(then, at(59.4))).toBe(at(59.5));
+    expect(minutesAgoChangesAt(then, at(59.5))).toBe(at(119.5));
+    expect(minutesAgoChangesAt(then, at(59 * 60 + 59.5))).toBe(at(2 * 3600 - 0.5));
+    expect(minutesAgoChangesAt(then, at(24 * 3600))).toBeNull();
+    expect(minutesAgoChangesAt(null, at(0))).toBeNull();
+  });
+  it('changes only at the times it announces', () => {
+    let now = at(-3);
+    for (let step = 0; step < 200; step++) {
+      const next = minutesAgoChangesAt(then, now);
+      if (next === null) break;
+      expect(minutesAgo(then, next - 1)).toBe(minutesAgo(then, now));
+      expect(minutesAgo(then, next)).not.toBe(minutesAgo(then, now));
+      now = next;
+    }
   });
 });
 
