@@ -122,7 +122,16 @@ export async function startDesktopServices() {
     const [, layout] = await menu.GetLayout(0, -1, []);
     return { menu, entries: menuEntries(layout) };
   };
-  const trayMenu = async () => (await menuOfItem()).entries.map((e) => e.label);
+  /** The labels of the newest item's menu; none while that item has gone from the bus (the
+   *  process is changing program, and the next one has not registered yet). */
+  const trayMenu = async () => {
+    try {
+      return (await menuOfItem()).entries.map((e) => e.label);
+    } catch (e) {
+      if (e.type === 'org.freedesktop.DBus.Error.ServiceUnknown') return [];
+      throw e;
+    }
+  };
   /** Click the menu entry labelled `label`, as a tray host does when the admin chooses it. */
   const trayClick = async (label) => {
     const { menu, entries } = await menuOfItem();

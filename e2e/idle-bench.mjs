@@ -29,11 +29,11 @@ import { fileURLToPath } from 'node:url';
 
 import { startDesktopServices } from './desktop-bus.mjs';
 import { entraCycle } from './entra.mjs';
+import { closeWindow } from './x11.mjs';
 import { APP, byTestId, clickWhenReady, createSourceInWindow, freePort, launchApp, waitForText } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = process.env.SCIMDESK_CLI_BINARY ?? path.join(here, '..', 'target', 'release', 'scimdesk');
-const X11 = path.join(here, 'x11.py');
 const TICKS = 100; // USER_HZ
 const MB = 1e6;
 const MIB = 1024 * 1024;
@@ -210,24 +210,6 @@ async function eventually(check, message, timeout = 30000) {
     await sleep(200);
   }
   throw new Error(message);
-}
-
-function x11(command) {
-  return execFileSync('/usr/bin/python3', [X11, command], { timeout: 10000 }).toString().split('\n').filter(Boolean);
-}
-
-/** Close the window as a window manager's close button does (again every 3 s while it stays). */
-async function closeWindow() {
-  const deadline = Date.now() + 30000;
-  while (Date.now() < deadline) {
-    x11('close');
-    const resend = Date.now() + 3000;
-    while (Date.now() < resend) {
-      if (x11('visible').length === 0) return;
-      await sleep(200);
-    }
-  }
-  throw new Error('the window stayed open after WM_DELETE_WINDOW');
 }
 
 const pageProcesses = (root) => tree(root).filter((p) => p.comm.startsWith('WebKitWebProces'));

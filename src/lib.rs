@@ -8,6 +8,7 @@
 //! `server`/`cli` → `Engine` → services → `directory` → `store` → `scim`.
 
 pub mod activity;
+pub mod app_log;
 pub mod change;
 pub mod check;
 pub mod directory;

@@ -5,21 +5,13 @@ use std::path::Path;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter};
 
-/// Name prefix of the log files (`scimdesk-app.log.YYYY-MM-DD`).
-pub const LOG_FILE_PREFIX: &str = "scimdesk-app.log";
+pub use scimdesk::app_log::FILE_PREFIX as LOG_FILE_PREFIX;
 
 /// Start logging; keep the guard alive for the life of the app or the last lines are lost.
 pub fn init(log_dir: &Path) -> Option<WorkerGuard> {
     let filter = EnvFilter::try_from_env("SCIMDESK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let stderr = fmt::layer().with_writer(std::io::stderr).with_target(false);
-    let file = std::fs::create_dir_all(log_dir).ok().and_then(|()| {
-        tracing_appender::rolling::Builder::new()
-            .rotation(tracing_appender::rolling::Rotation::DAILY)
-            .filename_prefix(LOG_FILE_PREFIX)
-            .max_log_files(14)
-            .build(log_dir)
-            .ok()
-    });
+    let file = scimdesk::app_log::appender(log_dir);
     match file {
         Some(appender) => {
             let (writer, guard) = tracing_appender::non_blocking(appender);

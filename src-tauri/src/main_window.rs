@@ -1,6 +1,7 @@
 //! The window's life: built from the config when the admin opens ScimDesk, destroyed (its webview's
 //! memory freed) when they close it, while the process, the tray and the SCIM server carry on.
-//! Only Quit ends the process, after stopping the server gracefully.
+//! On Linux the process then becomes the tray program (`to_tray.rs`), which serves on without
+//! the window's libraries. Only Quit ends the process, after stopping the server gracefully.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

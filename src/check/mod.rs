@@ -163,4 +163,24 @@ mod tests {
         assert_eq!(report.outcome, Outcome::NotHttps);
         assert!(report.message.contains("only calls https"), "{}", report.message);
     }
+
+    #[test]
+    fn losing_and_regaining_reach_is_told_once_each_and_no_public_url_is_not_told() {
+        let report = |outcome: Outcome| CheckReport {
+            slug: "entra".into(),
+            url: None,
+            outcome,
+            message: "what was found".into(),
+            time: "2026-12-01T12:00:00Z".into(),
+        };
+        let mut changes = ReachChanges::default();
+        assert_eq!(changes.observe(&report(Outcome::NoPublicUrl)), None, "nothing to fix on a tunnel");
+        assert_eq!(changes.observe(&report(Outcome::Reachable { round_trip_ms: 40 })), None);
+        let lost = changes.observe(&report(Outcome::ConnectionRefused { address: "x".into() })).expect("lost");
+        assert_eq!((lost.title, lost.regained), ("Entra cannot reach ScimDesk", false));
+        assert_eq!(changes.observe(&report(Outcome::TimedOut { step: "connecting".into() })), None, "told once");
+        let back = changes.observe(&report(Outcome::Reachable { round_trip_ms: 40 })).expect("regained");
+        assert_eq!((back.title, back.regained), ("Entra can reach ScimDesk again", true));
+        assert_eq!(changes.observe(&report(Outcome::Reachable { round_trip_ms: 40 })), None);
+    }
 }

@@ -197,21 +197,10 @@ pub fn init_logging(cli: &Cli) {
     // flush one.
     let file = matches!(cli.command, Command::Serve { tray: true, .. })
         .then(|| cli.data_dir.clone().unwrap_or_else(Engine::default_data_dir).join("logs"))
-        .and_then(|dir| {
-            std::fs::create_dir_all(&dir).ok()?;
-            tracing_appender::rolling::Builder::new()
-                .rotation(tracing_appender::rolling::Rotation::DAILY)
-                .filename_prefix(APP_LOG_PREFIX)
-                .max_log_files(14)
-                .build(dir)
-                .ok()
-        })
+        .and_then(|dir| scimdesk::app_log::appender(&dir))
         .map(|appender| tracing_subscriber::fmt::layer().with_writer(appender).with_ansi(false).with_target(false));
     tracing_subscriber::registry().with(filter).with(stderr).with(file).init();
 }
-
-/// The desktop app's log files (`scimdesk-app.log.YYYY-MM-DD` in `<data dir>/logs`).
-const APP_LOG_PREFIX: &str = "scimdesk-app.log";
 
 fn print_summary(s: &SourceSummary) {
     print_summary_with(s, &format!("in the OS keychain; `scimdesk source token {}`", s.slug));

@@ -107,6 +107,7 @@ describe('servedBy', () => {
   });
   it('names another window, and leaves out an address not known yet', () => {
     expect(servedBy({ ...base, servedBy: { kind: 'window', pid: 7, listening: null } })).toBe('Served by another ScimDesk window');
+    expect(servedBy({ ...base, servedBy: { kind: 'tray', pid: 7, listening: null } })).toBe('Served by ScimDesk in the tray');
     expect(servedBy({ ...base, servedBy: null })).toBe('Served by the background service');
   });
 });

@@ -155,7 +155,7 @@ export function suggestNextPort(addr: string): string {
 
 /** Who serves the data folder when the window is attached to another process. */
 export function servedBy(status: ServerStatus): string {
-  const who = status.servedBy?.kind === 'window' ? 'another ScimDesk window' : 'the background service';
+  const who = { window: 'another ScimDesk window', tray: 'ScimDesk in the tray', service: 'the background service' }[status.servedBy?.kind ?? 'service'];
   const where = status.servedBy?.listening ? ` on ${status.servedBy.listening}` : '';
   return `Served by ${who}${where}`;
 }

@@ -94,24 +94,10 @@ impl ksni::Tray for StatusItem {
 
     fn menu(&self) -> Vec<MenuItem<Self>> {
         vec![
-            StandardItem {
-                label: "Open ScimDesk".into(),
-                activate: Box::new(|item: &mut Self| {
-                    let _ = item.requests.send(Request::Open);
-                }),
-                ..StandardItem::default()
-            }
-            .into(),
+            action("Open ScimDesk", Request::Open),
             StandardItem { label: self.view.status_line(), enabled: false, ..StandardItem::default() }.into(),
             MenuItem::Separator,
-            StandardItem {
-                label: "Quit".into(),
-                activate: Box::new(|item: &mut Self| {
-                    let _ = item.requests.send(Request::Quit);
-                }),
-                ..StandardItem::default()
-            }
-            .into(),
+            action("Quit", Request::Quit),
         ]
     }
 
@@ -119,4 +105,16 @@ impl ksni::Tray for StatusItem {
         tracing::warn!(?reason, "the desktop's tray went away; ScimDesk serves on and shows its icon when it is back");
         true
     }
+}
+
+/// A menu entry that asks for `request`.
+fn action(label: &str, request: Request) -> MenuItem<StatusItem> {
+    StandardItem {
+        label: label.into(),
+        activate: Box::new(move |item: &mut StatusItem| {
+            let _ = item.requests.send(request);
+        }),
+        ..StandardItem::default()
+    }
+    .into()
 }

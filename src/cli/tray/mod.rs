@@ -68,7 +68,10 @@ pub async fn run(
 ) -> Result<(), CliError> {
     let shutdown = super::shutdown_signal();
     let (requests_tx, mut requests) = mpsc::unbounded_channel();
-    let session = match session::Session::connect(requests_tx.clone(), !handover.is_empty()).await {
+    // Fresh from the window (which may have served nothing, attached to the service), whose
+    // connection may still hold the app's name for a moment.
+    let patient = from_window || !handover.is_empty();
+    let session = match session::Session::connect(requests_tx.clone(), patient).await {
         Ok(Some(session)) => Some(session),
         Ok(None) => {
             tracing::info!("ScimDesk already runs in this desktop session: nothing to do");
