@@ -374,7 +374,12 @@ export type ServerKind =
 /**  `scimdesk serve`: the background service (or the CLI in a terminal). */
 "service" | 
 /**  The ScimDesk window (the desktop app). */
-"window";
+"window" | 
+/**
+ *  The desktop app with its window closed: `scimdesk serve --tray`, which the app becomes
+ *  (exec) when its window closes, and which becomes the app again when the admin opens it.
+ */
+"tray";
 
 /**  Where the SCIM server listens, or why it does not. Also sent as the `server-status` event. */
 export type ServerStatus = {
