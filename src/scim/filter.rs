@@ -14,6 +14,8 @@ mod key;
 mod parse;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_typed;
 
 /// Filters and paths longer than this are refused before parsing: no client needs more, and it
 /// bounds the work a request can cause.

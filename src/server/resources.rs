@@ -7,8 +7,8 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
 use super::bulk::{BulkLane, BULK_FILTER_BYTES};
-use super::extract::{AuthorizedSource, IfMatch, ResourceId, ScimPath, ScimQuery};
-use super::request::{list_request, not_modified};
+use super::extract::{AuthorizedSource, IfMatch, ResourceId, ScimJson, ScimPath, ScimQuery};
+use super::request::{list_request, not_modified, search_request};
 use super::response::NotModified;
 use crate::directory::{selection, Outcome};
 use crate::scim::{ResourceKind, ScimError};
@@ -41,6 +41,26 @@ pub(super) async fn list<E: Endpoint>(
     let size = request.filter.as_ref().map_or(0, String::len);
     let work = async move { Ok(engine.directory().list(&source, E::KIND, &request).await?) };
     bulk.run_if(size, BULK_FILTER_BYTES, work).await
+}
+
+/// `POST /Users/.search`, `POST /Groups/.search`: a list whose parameters come in the body
+/// (RFC 7644 §3.4.3), answered as the same GET would be.
+pub(super) async fn search<E: Endpoint>(
+    State(engine): State<Arc<Engine>>,
+    State(bulk): State<Arc<BulkLane>>,
+    AuthorizedSource(source, _turn): AuthorizedSource,
+    ScimJson(body, _): ScimJson,
+) -> Result<Outcome, ScimError> {
+    let request = search_request(&body)?;
+    let size = request.filter.as_ref().map_or(0, String::len);
+    let work = async move { Ok(engine.directory().list(&source, E::KIND, &request).await?) };
+    bulk.run_if(size, BULK_FILTER_BYTES, work).await
+}
+
+/// `POST /.search` at the SCIM Base URL, across resource types: not offered (RFC 7644 §3.4.3
+/// makes it optional), so 501 with where to search instead.
+pub(super) async fn search_all(AuthorizedSource(_source, _turn): AuthorizedSource) -> ScimError {
+    ScimError::new(501, None, "ScimDesk searches one resource type at a time: POST /Users/.search or /Groups/.search")
 }
 
 /// One resource; 304 when `If-None-Match` names its current version.

@@ -42,6 +42,12 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0003_unicode_name_keys.sql"),
         then: Some(rebuild_name_keys),
     },
+    Migration {
+        version: 4,
+        description: "source provider",
+        sql: include_str!("../../migrations/0004_source_provider.sql"),
+        then: None,
+    },
 ];
 
 fn rebuild_name_keys(tx: &Transaction) -> Result<()> {
