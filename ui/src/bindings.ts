@@ -10,7 +10,7 @@ export const commands = {
 	listSources: () => __TAURI_INVOKE<SourceSummary[]>("list_sources"),
 	getSource: (slug: string) => __TAURI_INVOKE<SourceSummary>("get_source", { slug }),
 	suggestSlug: (name: string) => __TAURI_INVOKE<string>("suggest_slug", { name }),
-	createSource: (name: string, slug: string | null) => __TAURI_INVOKE<IssuedTokenView>("create_source", { name, slug }),
+	createSource: (name: string, slug: string | null, provider: IdentityProvider | null) => __TAURI_INVOKE<IssuedTokenView>("create_source", { name, slug, provider }),
 	setSourceEnabled: (slug: string, enabled: boolean) => __TAURI_INVOKE<SourceSummary>("set_source_enabled", { slug, enabled }),
 	deleteSource: (slug: string) => __TAURI_INVOKE<null>("delete_source", { slug }),
 	rotateToken: (slug: string, overlapMinutes: number | null) => __TAURI_INVOKE<IssuedTokenView>("rotate_token", { slug, overlapMinutes }),
@@ -246,6 +246,9 @@ export type HealthChanged = {
 	conditions: AlertView[],
 };
 
+/**  The identity provider an admin connects to a source. */
+export type IdentityProvider = "entra" | "okta" | "onelogin" | "other";
+
 /**  A token just issued: shown once. `keychain_warning` says when the keychain could not keep it. */
 export type IssuedTokenView = {
 	source: SourceSummary,
@@ -452,6 +455,8 @@ export type SourceHealth = {
 export type SourceSummary = {
 	name: string,
 	slug: string,
+	/**  Who provisions it: chooses the setup guide shown. */
+	provider: IdentityProvider,
 	enabled: boolean,
 	/**  `<public url>/source/scim/<slug>/v2`: Entra's Tenant URL. */
 	scimBaseUrl: string,

@@ -1,19 +1,14 @@
-import { Alert, Code, List, Paper, Text, Title } from '@mantine/core';
+import { Code, List, Paper, Text, Title } from '@mantine/core';
 
-import type { SourceSummary } from '../bindings';
+import type { SourceSummary } from '../../bindings';
+import { LocalAddressAlert } from './LocalAddressAlert';
 
 /** The steps in Entra ID, with the exact values to paste. */
 export function EntraGuide({ source }: { source: SourceSummary }) {
-  const local = /^http:\/\/(127\.|localhost|\[::1\])/.test(source.scimBaseUrl);
   return (
     <Paper withBorder p="md" data-testid="entra-guide">
       <Title order={5} mb="xs">Connect Entra ID</Title>
-      {local && (
-        <Alert color="yellow" mb="sm">
-          Entra ID cannot reach an address on this computer. Run a tunnel (cloudflared, ngrok or Tailscale Funnel) to this
-          computer's listen address and set its https address as the public URL in Settings; the Tenant URL below then uses it.
-        </Alert>
-      )}
+      <LocalAddressAlert source={source} provider="Entra ID" field="Tenant URL" />
       <List type="ordered" spacing="xs" size="sm">
         <List.Item>In the Microsoft Entra admin center: <b>Enterprise applications</b> → <b>New application</b> → <b>Create your own application</b> → “Integrate any other application you don't find in the gallery (Non-gallery)”.</List.Item>
         <List.Item>In the new application: <b>Provisioning</b> → <b>New configuration</b> (or “Get started”), Provisioning Mode <b>Automatic</b>.</List.Item>
