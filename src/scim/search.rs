@@ -1,5 +1,5 @@
-//! The body of `POST /Users/.search` and `POST /Groups/.search` (RFC 7644 §3.4.3): the list
-//! parameters of a GET, sent as a SearchRequest message instead of in the URL.
+//! The parameters of a list (RFC 7644 §3.4.2), as a GET's query gives them or as the body of
+//! `POST /Users/.search` and `POST /Groups/.search` (§3.4.3), a SearchRequest message.
 
 use serde_json::{Map, Value};
 
@@ -7,10 +7,11 @@ use super::error::ScimError;
 
 pub const SEARCH_REQUEST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 
-/// A SearchRequest's parameters, as text like the query parameters of a GET list, so that both
-/// are read by one path: `attributes` and `excludedAttributes` joined with commas.
+/// A list request's parameters as the client gave them, as text like a GET's query parameters,
+/// so that a query and a SearchRequest are read by one path (`attributes` and
+/// `excludedAttributes` joined with commas).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SearchRequest {
+pub struct ListRequest {
     pub filter: Option<String>,
     pub start_index: Option<i64>,
     pub count: Option<i64>,
@@ -22,7 +23,7 @@ pub struct SearchRequest {
 
 /// Read a SearchRequest. Member names are matched in any letter case (RFC 7643 §2.1); members
 /// it does not define are ignored. `schemas`, when sent, must name the SearchRequest message.
-pub fn parse_search_request(body: &Value) -> Result<SearchRequest, ScimError> {
+pub fn parse_search_request(body: &Value) -> Result<ListRequest, ScimError> {
     let Value::Object(members) = body else {
         return Err(ScimError::invalid_syntax("a search is a JSON object (a SearchRequest message)"));
     };
@@ -36,7 +37,7 @@ pub fn parse_search_request(body: &Value) -> Result<SearchRequest, ScimError> {
             )));
         }
     }
-    Ok(SearchRequest {
+    Ok(ListRequest {
         filter: text(members, "filter")?,
         start_index: integer(members, "startIndex")?,
         count: integer(members, "count")?,

@@ -5,7 +5,6 @@ use axum::http::{header, HeaderMap};
 use serde_json::Value;
 
 use crate::directory::{ListRequest, Precondition};
-use crate::scim::search::parse_search_request;
 use crate::scim::ScimError;
 
 /// Largest request body accepted (RFC 7644 leaves it to the server; Entra sends a few KiB).
@@ -130,20 +129,6 @@ pub fn list_request(params: &[(String, String)]) -> Result<ListRequest, ScimErro
         sort_order: query_param(params, "sortOrder"),
         attributes: query_param(params, "attributes"),
         excluded_attributes: query_param(params, "excludedAttributes"),
-    })
-}
-
-/// The list parameters of a `POST .search` body (RFC 7644 §3.4.3): the same as a GET's.
-pub fn search_request(body: &Value) -> Result<ListRequest, ScimError> {
-    let search = parse_search_request(body)?;
-    Ok(ListRequest {
-        filter: search.filter,
-        start_index: search.start_index,
-        count: search.count,
-        sort_by: search.sort_by,
-        sort_order: search.sort_order,
-        attributes: search.attributes,
-        excluded_attributes: search.excluded_attributes,
     })
 }
 

@@ -8,9 +8,10 @@ use axum::response::{IntoResponse, Response};
 
 use super::bulk::{BulkLane, BULK_FILTER_BYTES};
 use super::extract::{AuthorizedSource, IfMatch, ResourceId, ScimJson, ScimPath, ScimQuery};
-use super::request::{list_request, not_modified, search_request};
+use super::request::{list_request, not_modified};
 use super::response::NotModified;
-use crate::directory::{selection, Outcome};
+use crate::directory::{selection, ListRequest, Outcome, SourceRef};
+use crate::scim::search::parse_search_request;
 use crate::scim::{ResourceKind, ScimError};
 use crate::Engine;
 
@@ -37,10 +38,7 @@ pub(super) async fn list<E: Endpoint>(
     AuthorizedSource(source, _turn): AuthorizedSource,
     query: ScimQuery,
 ) -> Result<Outcome, ScimError> {
-    let request = list_request(&query.0)?;
-    let size = request.filter.as_ref().map_or(0, String::len);
-    let work = async move { Ok(engine.directory().list(&source, E::KIND, &request).await?) };
-    bulk.run_if(size, BULK_FILTER_BYTES, work).await
+    answer_list::<E>(engine, &bulk, source, list_request(&query.0)?).await
 }
 
 /// `POST /Users/.search`, `POST /Groups/.search`: a list whose parameters come in the body
@@ -51,7 +49,16 @@ pub(super) async fn search<E: Endpoint>(
     AuthorizedSource(source, _turn): AuthorizedSource,
     ScimJson(body, _): ScimJson,
 ) -> Result<Outcome, ScimError> {
-    let request = search_request(&body)?;
+    answer_list::<E>(engine, &bulk, source, parse_search_request(&body)?).await
+}
+
+/// A list, from a GET's query or a search's body; one with a long filter on the bulk lane.
+async fn answer_list<E: Endpoint>(
+    engine: Arc<Engine>,
+    bulk: &BulkLane,
+    source: SourceRef,
+    request: ListRequest,
+) -> Result<Outcome, ScimError> {
     let size = request.filter.as_ref().map_or(0, String::len);
     let work = async move { Ok(engine.directory().list(&source, E::KIND, &request).await?) };
     bulk.run_if(size, BULK_FILTER_BYTES, work).await

@@ -10,6 +10,10 @@ export const commands = {
 	listSources: () => __TAURI_INVOKE<SourceSummary[]>("list_sources"),
 	getSource: (slug: string) => __TAURI_INVOKE<SourceSummary>("get_source", { slug }),
 	suggestSlug: (name: string) => __TAURI_INVOKE<string>("suggest_slug", { name }),
+	/**
+	 *  Create a source for `provider` (Entra ID when none is given): the provider only chooses the
+	 *  setup guide the Overview shows.
+	 */
 	createSource: (name: string, slug: string | null, provider: IdentityProvider | null) => __TAURI_INVOKE<IssuedTokenView>("create_source", { name, slug, provider }),
 	setSourceEnabled: (slug: string, enabled: boolean) => __TAURI_INVOKE<SourceSummary>("set_source_enabled", { slug, enabled }),
 	deleteSource: (slug: string) => __TAURI_INVOKE<null>("delete_source", { slug }),
@@ -247,7 +251,11 @@ export type HealthChanged = {
 };
 
 /**  The identity provider an admin connects to a source. */
-export type IdentityProvider = "entra" | "okta" | "onelogin" | "other";
+export type IdentityProvider = 
+/**  Microsoft Entra ID; the default, and what sources made before providers were told apart are. */
+"entra" | "okta" | "onelogin" | 
+/**  Any other SCIM 2.0 client (Google, JumpCloud, a script). */
+"other";
 
 /**  A token just issued: shown once. `keychain_warning` says when the keychain could not keep it. */
 export type IssuedTokenView = {
