@@ -100,6 +100,21 @@ async fn filters_compare_date_times_as_instants() {
     assert_eq!(scim.filter("Users", &format!("meta.lastModified lt \"{earlier}\"")).await.body["totalResults"], 0);
 }
 
+// RFC 7644 §3.4.2.2: "gt", "ge", "lt", "le" on a boolean or binary attribute "SHALL cause a failed
+// response (HTTP status code 400) with a scimType of invalidFilter"; `eq` compares booleans.
+#[tokio::test]
+async fn filters_compare_booleans_as_booleans_and_refuse_ordering_them() {
+    let (server, token) = Server::start();
+    let scim = server.client(&token);
+    let id = scim.create_user("alice@contoso.com").await;
+    scim.patch_ops(&format!("/Users/{id}"), json!([{"op": "replace", "path": "active", "value": false}])).await;
+    assert_eq!(scim.filter("Users", "active eq false").await.body["totalResults"], 1);
+    assert_eq!(scim.filter("Users", "active eq true").await.body["totalResults"], 0);
+    scim.filter("Users", "active gt false").await.assert_error(400, Some("invalidFilter"));
+    let search = json!({"schemas": [SEARCH], "filter": "emails[primary ge true]"});
+    scim.post("/Users/.search", search).await.assert_error(400, Some("invalidFilter"));
+}
+
 // RFC 7643 §2.4: `id` is returned always; `meta` (returned by default) only when asked for, once
 // `attributes` names what to return.
 #[tokio::test]

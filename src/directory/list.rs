@@ -53,6 +53,9 @@ fn sort_text(v: &Value) -> String {
 impl Directory {
     pub async fn list(&self, source: &SourceRef, kind: ResourceKind, req: &ListRequest) -> Result<Outcome> {
         let filter = req.filter.as_deref().filter(|f| !f.trim().is_empty()).map(parse_filter).transpose()?;
+        if let Some(filter) = &filter {
+            filter.check_orderable(kind)?;
+        }
         let (attributes, excluded) = selection(kind, req.attributes.as_deref(), req.excluded_attributes.as_deref())?;
         let sort_by = match req.sort_by.as_deref().filter(|s| !s.trim().is_empty()) {
             Some(s) => Some(

@@ -52,8 +52,15 @@ fn booleans_compare_as_booleans() {
     assert!(user_matches("active eq false", &doc));
     assert!(!user_matches("active eq true", &doc));
     assert!(user_matches("active ne true", &doc));
-    // Booleans have no order.
-    assert!(!user_matches("active gt true", &doc));
+    // Booleans have no order: such a filter is refused before it is evaluated.
+    for filter in ["active gt true", "emails[primary lt false]", "not (x509Certificates.value ge \"AA\")"] {
+        let refused = parse_filter(filter).unwrap().check_orderable(ResourceKind::User).unwrap_err();
+        assert_eq!(refused.scim_type, Some(crate::scim::ScimType::InvalidFilter), "{filter}");
+    }
+    assert!(parse_filter("meta.created gt \"2026-01-01T00:00:00Z\"")
+        .unwrap()
+        .check_orderable(ResourceKind::User)
+        .is_ok());
 }
 
 #[test]
