@@ -3,7 +3,7 @@
 Usage: conformance.py BASE_URL TOKEN
 Failures are the checker's ERROR and CRITICAL results (a MUST of RFC 7643/7644 broken); every
 result other than SUCCESS is listed with its reason (SKIPPED: a check of something optional that
-ScimDesk does not offer, such as a search across resource types).
+ScimDesk does not offer).
 """
 
 import sys

@@ -74,11 +74,40 @@ async fn search_refusals_are_scim_errors() {
     scim.post("/Users/.search", json!({"schemas": [SEARCH], "count": "ten"}))
         .await
         .assert_error(400, Some("invalidValue"));
-    // Across resource types (optional in §3.4.3): not offered.
-    scim.post("/.search", json!({"schemas": [SEARCH]})).await.assert_error(501, None);
     // Without the token: 401 like any other request.
     let anonymous = server.client_for("entra", None);
     anonymous.post("/Users/.search", json!({"schemas": [SEARCH]})).await.assert_error(401, None);
+}
+
+// RFC 7644 §3.4.3: a search at the SCIM Base URL covers every resource type; users come first,
+// then groups, and the paging walks across both.
+#[tokio::test]
+async fn search_at_the_base_url_pages_through_users_then_groups() {
+    let (server, token) = Server::start();
+    let scim = server.client(&token);
+    let alice = scim.create_user("alice@contoso.com").await;
+    let bob = scim.create_user("bob@contoso.com").await;
+    let sales = scim.create_group("Sales").await;
+    let ops = scim.create_group("Ops").await;
+    let page =
+        |start: i64| json!({"schemas": [SEARCH], "attributes": ["displayName"], "startIndex": start, "count": 3});
+    let first = scim.post("/.search", page(1)).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    assert_eq!(first.body["totalResults"], 4);
+    assert_eq!(first.body["itemsPerPage"], 3);
+    let second = scim.post("/.search", page(4)).await;
+    assert_eq!(second.body["startIndex"], 4);
+    let ids: Vec<&str> = [&first, &second]
+        .iter()
+        .flat_map(|r| r.body["Resources"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(ids, [alice.as_str(), bob.as_str(), sales.as_str(), ops.as_str()]);
+    assert_eq!(second.body["Resources"][0]["schemas"][0], "urn:ietf:params:scim:schemas:core:2.0:Group");
+    assert!(first.body["Resources"][0].get("emails").is_none(), "attributes apply: {}", first.text);
+    // A filter matches across kinds: displayName is a user's and a group's attribute.
+    let filtered = scim.post("/.search", json!({"schemas": [SEARCH], "filter": "displayName sw \"S\""})).await;
+    assert_eq!(filtered.body["totalResults"], 1, "{}", filtered.text);
+    assert_eq!(filtered.body["Resources"][0]["id"], sales.as_str());
 }
 
 // RFC 7644 §3.4.2.2: "gt", "ge", "lt", "le" on a dateTime compare chronologically.

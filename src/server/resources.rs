@@ -64,10 +64,17 @@ async fn answer_list<E: Endpoint>(
     bulk.run_if(size, BULK_FILTER_BYTES, work).await
 }
 
-/// `POST /.search` at the SCIM Base URL, across resource types: not offered (RFC 7644 §3.4.3
-/// makes it optional), so 501 with where to search instead.
-pub(super) async fn search_all(AuthorizedSource(_source, _turn): AuthorizedSource) -> ScimError {
-    ScimError::new(501, None, "ScimDesk searches one resource type at a time: POST /Users/.search or /Groups/.search")
+/// `POST /.search` at the SCIM Base URL: users and groups together (RFC 7644 §3.4.3).
+pub(super) async fn search_all(
+    State(engine): State<Arc<Engine>>,
+    State(bulk): State<Arc<BulkLane>>,
+    AuthorizedSource(source, _turn): AuthorizedSource,
+    ScimJson(body, _): ScimJson,
+) -> Result<Outcome, ScimError> {
+    let request = parse_search_request(&body)?;
+    let size = request.filter.as_ref().map_or(0, String::len);
+    let work = async move { Ok(engine.directory().search_all(&source, &request).await?) };
+    bulk.run_if(size, BULK_FILTER_BYTES, work).await
 }
 
 /// One resource; 304 when `If-None-Match` names its current version.

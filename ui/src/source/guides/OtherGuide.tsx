@@ -12,7 +12,7 @@ export function OtherGuide({ source }: { source: SourceSummary }) {
       provider="A cloud service"
       field="SCIM base URL"
       testId="other-guide"
-      note={<>Users and groups, filters, PATCH, PUT, paging, sorting and <Code>POST /Users/.search</Code> are supported; bulk is not. <Code>/ServiceProviderConfig</Code> says the rest.</>}
+      note={<>Users and groups, filters, PATCH, PUT, paging, sorting and <Code>POST .search</Code> are supported; bulk is not. <Code>/ServiceProviderConfig</Code> says the rest.</>}
     >
       <List.Item>SCIM base URL (SCIM 2.0, RFC 7644): <Code>{source.scimBaseUrl}</Code></List.Item>
       <List.Item>Authentication: an HTTP header <Code>Authorization: Bearer &lt;token&gt;</Code>; click <b>Copy token</b> above.</List.Item>
