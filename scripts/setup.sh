@@ -12,8 +12,9 @@ libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev libayatana-appindicato
 # real Secret Service (gnome-keyring); imagemagick for screenshots; systemd for
 # `systemd-analyze verify` of the unit `scimdesk service install` writes; python3-xlib to close
 # the window as a window manager would (e2e/x11.py); caddy as the TLS front (the tunnel) that
-# `scimdesk check` is tested through.
-TEST_PACKAGES="webkit2gtk-driver xvfb xauth xdotool xclip dbus dbus-x11 gnome-keyring libsecret-tools imagemagick systemd python3-xlib caddy"
+# `scimdesk check` is tested through; python3-venv for the conformance checker's virtualenv
+# (scripts/conformance.sh installs scim2-tester from PyPI into it).
+TEST_PACKAGES="webkit2gtk-driver xvfb xauth xdotool xclip dbus dbus-x11 gnome-keyring libsecret-tools imagemagick systemd python3-xlib caddy python3-venv"
 
 missing=()
 for p in $BUILD_PACKAGES $TEST_PACKAGES; do

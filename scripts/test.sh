@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up a fresh Debian 12 machine and run every test: the engine's unit and black-box tests,
-# the benchmark's smoke run, and the desktop app's unit and end-to-end tests.
+# the benchmark's smoke run, the SCIM conformance checker, and the desktop app's unit and
+# end-to-end tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -12,6 +13,9 @@ cargo clippy --workspace --exclude scimdesk-app --all-targets --locked -- -D war
 
 echo "== engine, CLI and benchmark smoke tests (real server on 127.0.0.1, real SQLite, real gnome-keyring)"
 ./scripts/with-keyring.sh cargo test --workspace --exclude scimdesk-app --locked
+
+echo "== conformance: the independent checker scim2-tester against a real scimdesk serve on 127.0.0.1"
+./scripts/conformance.sh
 
 if [ -x scripts/test-app.sh ]; then
   echo "== desktop app: front-end unit tests and end-to-end tests in a real window"

@@ -41,7 +41,7 @@ pub use health::{Alert, Health, HealthWatch, RefusalBurst, RefusalCause, SourceH
 pub use keep_awake::KeepAwake;
 pub use serving::{Claim, Server, ServerKind, ServingLock};
 pub use settings::{CurrentSettings, Settings};
-pub use sources::{IssuedToken, SourceCounters, SourceSummary, Sources};
+pub use sources::{IdentityProvider, IssuedToken, SourceCounters, SourceSummary, Sources};
 pub use store::{ActivityBucket, ActivityEntry, ActivityHistogram, SourceCounts, StoreError};
 pub use traffic::Cycle;
 

@@ -161,3 +161,21 @@ fn exit_codes_tell_the_kind_of_error() {
     let addr = taken.local_addr().unwrap().to_string();
     assert_eq!(exit_code(dir.path(), &["serve", "--bind", &addr]), Some(7), "port in use");
 }
+
+#[test]
+fn source_create_records_the_provider_for_its_guide_and_show_says_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = cli(dir.path(), &["source", "create", "Okta", "--provider", "okta"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Provider:        Okta (okta)"), "{out}");
+    assert!(out.contains("SCIM connector base URL"), "the token's place in Okta's console: {out}");
+    let (_, out, _) = cli(dir.path(), &["source", "show", "okta"]);
+    assert!(out.contains("Provider:        Okta (okta)"), "{out}");
+    let (ok, out, _) = cli(dir.path(), &["source", "create", "OneLogin", "--provider", "OneLogin"]);
+    assert!(ok && out.contains("SCIM Bearer Token"), "{out}");
+    // Without --provider: Entra ID, the guide ScimDesk always had.
+    let (_, out, _) = cli(dir.path(), &["source", "create", "Entra ID"]);
+    assert!(out.contains("Provider:        Microsoft Entra ID (entra)"), "{out}");
+    let (ok, _, err) = cli(dir.path(), &["source", "create", "G", "--provider", "google"]);
+    assert!(!ok && err.contains("entra, okta, onelogin or other"), "{err}");
+}

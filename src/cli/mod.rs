@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use scimdesk::{Claim, Engine, EngineError, IssuedToken, Server, ServerKind, ServingLock, SourceSummary};
+use scimdesk::{
+    Claim, Engine, EngineError, IdentityProvider, IssuedToken, Server, ServerKind, ServingLock, SourceSummary,
+};
 
 pub use error::CliError;
 use scimdesk::server::Limits;
@@ -107,6 +109,10 @@ enum SourceCommand {
         /// URL segment (default: derived from the name).
         #[arg(long)]
         slug: Option<String>,
+        /// Who provisions it, for the setup guide: entra, okta, onelogin or other. Every source
+        /// accepts every provider's requests.
+        #[arg(long, default_value_t = IdentityProvider::Entra)]
+        provider: IdentityProvider,
     },
     /// List the sources.
     List,
@@ -210,6 +216,7 @@ fn print_summary(s: &SourceSummary) {
 fn print_summary_with(s: &SourceSummary, token_place: &str) {
     println!("Name:            {}", s.name);
     println!("Slug:            {}", s.slug);
+    println!("Provider:        {} ({})", s.provider.label(), s.provider);
     println!("Enabled:         {}", if s.enabled { "yes" } else { "no" });
     println!("SCIM Base URL:   {}", s.scim_base_url);
     println!("Token:           {}… ({token_place})", s.token_prefix);
@@ -231,7 +238,14 @@ fn print_issued(issued: &IssuedToken) {
         Some(_) => print_summary_with(&issued.source, "not stored: shown below once, see the warning"),
     }
     println!();
-    println!("Token (shown once; paste it into Entra's Secret Token):");
+    let provider = issued.source.provider;
+    println!(
+        "In {}: {} = the SCIM Base URL above; {} = this token.",
+        provider.label(),
+        provider.base_url_field(),
+        provider.token_field()
+    );
+    println!("Token (shown once):");
     println!("{}", issued.token.expose_secret());
     if let Some(warning) = issued.keychain_warning() {
         eprintln!("warning: {warning}");
@@ -442,7 +456,9 @@ pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 async fn source(engine: Arc<Engine>, cmd: SourceCommand) -> Result<(), EngineError> {
     let sources = engine.sources();
     match cmd {
-        SourceCommand::Create { name, slug } => print_issued(&sources.create(&name, slug.as_deref()).await?),
+        SourceCommand::Create { name, slug, provider } => {
+            print_issued(&sources.create_for(&name, slug.as_deref(), provider).await?)
+        }
         SourceCommand::List => {
             let list = sources.list()?;
             if list.is_empty() {

@@ -5,23 +5,12 @@ use serde_json::{json, Value};
 use super::{answers_with_stored_text, render, render_text, Body, Directory, Outcome, Result, SourceRef};
 use crate::scim::discovery::MAX_PAGE_SIZE;
 use crate::scim::filter::{parse_filter, AttrPath};
+pub use crate::scim::search::ListRequest;
 use crate::scim::{resource, ResourceKind, ScimError, LIST_RESPONSE_SCHEMA};
 use crate::store::{ListQuery, SortOrder};
 
 /// Page size when the client does not give `count`.
 pub const DEFAULT_PAGE_SIZE: usize = 100;
-
-/// A list request's parameters as the client gave them (RFC 7644 §3.4.2).
-#[derive(Debug, Clone, Default)]
-pub struct ListRequest {
-    pub filter: Option<String>,
-    pub start_index: Option<i64>,
-    pub count: Option<i64>,
-    pub sort_by: Option<String>,
-    pub sort_order: Option<String>,
-    pub attributes: Option<String>,
-    pub excluded_attributes: Option<String>,
-}
 
 /// `attributes` and `excludedAttributes`, parsed.
 pub fn selection(
@@ -64,6 +53,9 @@ fn sort_text(v: &Value) -> String {
 impl Directory {
     pub async fn list(&self, source: &SourceRef, kind: ResourceKind, req: &ListRequest) -> Result<Outcome> {
         let filter = req.filter.as_deref().filter(|f| !f.trim().is_empty()).map(parse_filter).transpose()?;
+        if let Some(filter) = &filter {
+            filter.check_orderable(kind)?;
+        }
         let (attributes, excluded) = selection(kind, req.attributes.as_deref(), req.excluded_attributes.as_deref())?;
         let sort_by = match req.sort_by.as_deref().filter(|s| !s.trim().is_empty()) {
             Some(s) => Some(

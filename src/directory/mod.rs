@@ -7,6 +7,7 @@ mod error;
 mod groups;
 mod list;
 mod render;
+mod search;
 mod users;
 
 use serde_json::Value;

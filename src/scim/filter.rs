@@ -14,6 +14,8 @@ mod key;
 mod parse;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_typed;
 
 /// Filters and paths longer than this are refused before parsing: no client needs more, and it
 /// bounds the work a request can cause.
@@ -109,6 +111,38 @@ pub fn parse_patch_path(input: &str) -> Result<PatchPath, ScimError> {
 }
 
 impl Filter {
+    /// Refuse an ordering comparison (`gt`, `ge`, `lt`, `le`) on a boolean or binary attribute,
+    /// which RFC 7644 §3.4.2.2 says "SHALL cause a failed response" with `invalidFilter`.
+    pub fn check_orderable(&self, kind: super::ResourceKind) -> Result<(), ScimError> {
+        self.check_orderable_in(kind, None)
+    }
+
+    fn check_orderable_in(&self, kind: super::ResourceKind, parent: Option<&AttrPath>) -> Result<(), ScimError> {
+        use super::schema::{lookup, AttrType};
+        match self {
+            Filter::Compare { path, op: CompareOp::Gt | CompareOp::Ge | CompareOp::Lt | CompareOp::Le, .. } => {
+                let full = match parent {
+                    Some(p) => AttrPath { uri: p.uri.clone(), name: p.name.clone(), sub: Some(path.name.clone()) },
+                    None => path.clone(),
+                };
+                match lookup(kind, &full).map(|def| def.kind) {
+                    Some(AttrType::Boolean | AttrType::Binary) => Err(ScimError::invalid_filter(format!(
+                        "\"{self}\": {} is a true/false or binary attribute, which has no order; use eq or ne",
+                        full.name
+                    ))),
+                    _ => Ok(()),
+                }
+            }
+            Filter::Compare { .. } | Filter::Present(_) => Ok(()),
+            Filter::And(a, b) | Filter::Or(a, b) => {
+                a.check_orderable_in(kind, parent)?;
+                b.check_orderable_in(kind, parent)
+            }
+            Filter::Not(f) => f.check_orderable_in(kind, parent),
+            Filter::ValuePath { path, filter } => filter.check_orderable_in(kind, Some(path)),
+        }
+    }
+
     /// Whether the resource document `doc` (core attributes at top level, extensions under their
     /// URN, `id`, `meta`, and a group's `members`) satisfies the filter.
     pub fn matches(&self, doc: &Value, kind: super::ResourceKind) -> bool {

@@ -7,6 +7,7 @@ pub mod filter;
 pub mod patch;
 pub mod resource;
 pub mod schema;
+pub mod search;
 
 pub use error::{ScimError, ScimType};
 

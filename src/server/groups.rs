@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 use super::bulk::{BulkLane, BULK_BODY_BYTES};
@@ -15,10 +15,13 @@ use crate::scim::{ResourceKind, ScimError};
 use crate::Engine;
 
 pub(super) fn router() -> Router<super::ServerState> {
-    Router::new().route(&scim_path("/Groups"), get(resources::list::<Groups>).post(create)).route(
-        &scim_path("/Groups/{id}"),
-        get(resources::get::<Groups>).put(replace).patch(patch).delete(resources::delete::<Groups>),
-    )
+    Router::new()
+        .route(&scim_path("/Groups"), get(resources::list::<Groups>).post(create))
+        .route(&scim_path("/Groups/.search"), post(resources::search::<Groups>))
+        .route(
+            &scim_path("/Groups/{id}"),
+            get(resources::get::<Groups>).put(replace).patch(patch).delete(resources::delete::<Groups>),
+        )
 }
 
 // A large body (thousands of members) is applied on the bulk lane.

@@ -116,6 +116,7 @@ fn router_with(engine: Arc<Engine>, limits: Limits) -> Router {
         .merge(users::router())
         .merge(groups::router())
         .merge(discovery::router())
+        .route(&scim_path("/.search"), axum::routing::post(resources::search_all))
         .fallback(no_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

@@ -7,10 +7,11 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
 use super::bulk::{BulkLane, BULK_FILTER_BYTES};
-use super::extract::{AuthorizedSource, IfMatch, ResourceId, ScimPath, ScimQuery};
+use super::extract::{AuthorizedSource, IfMatch, ResourceId, ScimJson, ScimPath, ScimQuery};
 use super::request::{list_request, not_modified};
 use super::response::NotModified;
-use crate::directory::{selection, Outcome};
+use crate::directory::{selection, ListRequest, Outcome, SourceRef};
+use crate::scim::search::parse_search_request;
 use crate::scim::{ResourceKind, ScimError};
 use crate::Engine;
 
@@ -37,9 +38,42 @@ pub(super) async fn list<E: Endpoint>(
     AuthorizedSource(source, _turn): AuthorizedSource,
     query: ScimQuery,
 ) -> Result<Outcome, ScimError> {
-    let request = list_request(&query.0)?;
+    answer_list::<E>(engine, &bulk, source, list_request(&query.0)?).await
+}
+
+/// `POST /Users/.search`, `POST /Groups/.search`: a list whose parameters come in the body
+/// (RFC 7644 §3.4.3), answered as the same GET would be.
+pub(super) async fn search<E: Endpoint>(
+    State(engine): State<Arc<Engine>>,
+    State(bulk): State<Arc<BulkLane>>,
+    AuthorizedSource(source, _turn): AuthorizedSource,
+    ScimJson(body, _): ScimJson,
+) -> Result<Outcome, ScimError> {
+    answer_list::<E>(engine, &bulk, source, parse_search_request(&body)?).await
+}
+
+/// A list, from a GET's query or a search's body; one with a long filter on the bulk lane.
+async fn answer_list<E: Endpoint>(
+    engine: Arc<Engine>,
+    bulk: &BulkLane,
+    source: SourceRef,
+    request: ListRequest,
+) -> Result<Outcome, ScimError> {
     let size = request.filter.as_ref().map_or(0, String::len);
     let work = async move { Ok(engine.directory().list(&source, E::KIND, &request).await?) };
+    bulk.run_if(size, BULK_FILTER_BYTES, work).await
+}
+
+/// `POST /.search` at the SCIM Base URL: users and groups together (RFC 7644 §3.4.3).
+pub(super) async fn search_all(
+    State(engine): State<Arc<Engine>>,
+    State(bulk): State<Arc<BulkLane>>,
+    AuthorizedSource(source, _turn): AuthorizedSource,
+    ScimJson(body, _): ScimJson,
+) -> Result<Outcome, ScimError> {
+    let request = parse_search_request(&body)?;
+    let size = request.filter.as_ref().map_or(0, String::len);
+    let work = async move { Ok(engine.directory().search_all(&source, &request).await?) };
     bulk.run_if(size, BULK_FILTER_BYTES, work).await
 }
 

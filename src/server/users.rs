@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 use super::bulk::{BulkLane, BULK_BODY_BYTES};
@@ -15,10 +15,13 @@ use crate::scim::ScimError;
 use crate::Engine;
 
 pub(super) fn router() -> Router<super::ServerState> {
-    Router::new().route(&scim_path("/Users"), get(resources::list::<Users>).post(create)).route(
-        &scim_path("/Users/{id}"),
-        get(resources::get::<Users>).put(replace).patch(patch).delete(resources::delete::<Users>),
-    )
+    Router::new()
+        .route(&scim_path("/Users"), get(resources::list::<Users>).post(create))
+        .route(&scim_path("/Users/.search"), post(resources::search::<Users>))
+        .route(
+            &scim_path("/Users/{id}"),
+            get(resources::get::<Users>).put(replace).patch(patch).delete(resources::delete::<Users>),
+        )
 }
 
 // A large body is applied on the bulk lane: normalising it, and a PATCH's new document, take

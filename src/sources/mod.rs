@@ -2,6 +2,7 @@
 //! from the keychain, authenticate a request's token, and each source's counters and activity.
 
 mod auth;
+mod provider;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 pub use auth::{AuthError, Refusal};
+pub use provider::{IdentityProvider, UnknownProvider};
 
 use crate::change::Change;
 use crate::directory::SourceRef;
@@ -27,6 +29,8 @@ use crate::tokens::{Keychain, KeychainError, Token};
 pub struct SourceSummary {
     pub name: String,
     pub slug: String,
+    /// Who provisions it: chooses the setup guide shown.
+    pub provider: IdentityProvider,
     pub enabled: bool,
     /// `<public url>/source/scim/<slug>/v2`: Entra's Tenant URL.
     pub scim_base_url: String,
@@ -130,6 +134,8 @@ impl Sources {
         Ok(SourceSummary {
             name: row.name.clone(),
             slug: row.slug.clone(),
+            // The schema's CHECK admits only the names `IdentityProvider` reads.
+            provider: row.provider.parse().unwrap_or_default(),
             enabled: row.enabled,
             scim_base_url: self.settings.scim_base_url(&row.slug)?,
             token_prefix: row.token_prefix.clone(),
@@ -146,9 +152,14 @@ impl Sources {
         self.store.source_by_slug(slug)?.ok_or_else(|| EngineError::SourceNotFound(slug.to_string()))
     }
 
-    /// Create a source. The slug is derived from the name unless given; a derived slug that is
-    /// taken gets a number (`entra-id-2`), a given one that is taken is an error.
+    /// Create a source provisioned by Microsoft Entra ID; see [`Sources::create_for`].
     pub async fn create(&self, name: &str, slug: Option<&str>) -> Result<IssuedToken> {
+        self.create_for(name, slug, IdentityProvider::Entra).await
+    }
+
+    /// Create a source for `provider`. The slug is derived from the name unless given; a derived
+    /// slug that is taken gets a number (`entra-id-2`), a given one that is taken is an error.
+    pub async fn create_for(&self, name: &str, slug: Option<&str>, provider: IdentityProvider) -> Result<IssuedToken> {
         let name = name.trim();
         if name.is_empty() {
             return Err(EngineError::InvalidInput("the source needs a name, e.g. \"Entra ID\"".into()));
@@ -176,6 +187,7 @@ impl Sources {
                 slug: candidate.clone(),
                 token_hash: token.hash(),
                 token_prefix: token.display_prefix(),
+                provider: provider.as_str().to_string(),
             };
             match self.store.insert_source(new).await {
                 Ok(row) => break row,

@@ -384,6 +384,7 @@ pub(super) mod tests {
                 slug: slug.into(),
                 token_hash: [0; 32],
                 token_prefix: "x".into(),
+                provider: "entra".into(),
             })
             .await
             .unwrap();
@@ -437,6 +438,7 @@ pub(super) mod tests {
                 slug: "kept".into(),
                 token_hash: [0; 32],
                 token_prefix: "x".into(),
+                provider: "entra".into(),
             })
             .await
             .unwrap()

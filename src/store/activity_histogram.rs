@@ -122,6 +122,7 @@ mod tests {
                 slug: "okta".into(),
                 token_hash: [0; 32],
                 token_prefix: "x".into(),
+                provider: "entra".into(),
             })
             .await
             .unwrap()

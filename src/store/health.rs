@@ -357,6 +357,7 @@ pub(super) mod tests {
             slug: "entra".into(),
             token_hash: [0; 32],
             token_prefix: "x".into(),
+            provider: "entra".into(),
         };
         let id = store.insert_source(new).await.unwrap().id;
         (store, id)

@@ -42,6 +42,12 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0003_unicode_name_keys.sql"),
         then: Some(rebuild_name_keys),
     },
+    Migration {
+        version: 4,
+        description: "source provider",
+        sql: include_str!("../../migrations/0004_source_provider.sql"),
+        then: None,
+    },
 ];
 
 fn rebuild_name_keys(tx: &Transaction) -> Result<()> {
@@ -162,6 +168,27 @@ mod tests {
         conn.execute("UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = 1", []).unwrap();
         let err = run(&mut conn).unwrap_err();
         assert!(err.to_string().contains("different file"), "{err}");
+    }
+
+    #[test]
+    fn sources_from_before_providers_are_entra_and_unknown_providers_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("t.db")).unwrap();
+        run_through(&mut conn, &MIGRATIONS[..3]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO sources (uid, name, slug, enabled, token_hash, token_prefix, created, updated)
+             VALUES ('a', 'Entra', 'entra', 1, 'h', 'p', 't', 't')",
+        )
+        .unwrap();
+        run(&mut conn).unwrap();
+        let provider: String = conn.query_row("SELECT provider FROM sources", [], |r| r.get(0)).unwrap();
+        assert_eq!(provider, "entra");
+        let refused = conn.execute(
+            "INSERT INTO sources (uid, name, slug, enabled, token_hash, token_prefix, created, updated, provider)
+             VALUES ('b', 'G', 'g', 1, 'h2', 'p', 't', 't', 'google')",
+            [],
+        );
+        assert!(refused.is_err(), "the CHECK admits only the providers ScimDesk knows");
     }
 
     /// A database as ScimDesk left it before migration 3: keys lower-cased with `to_lowercase`.

@@ -19,6 +19,8 @@ pub struct SourceRow {
     pub previous_token_expires: Option<String>,
     pub created: String,
     pub updated: String,
+    /// The identity provider's name (`entra`, `okta`, `onelogin`, `other`); the schema checks it.
+    pub provider: String,
 }
 
 pub struct NewSource {
@@ -27,6 +29,7 @@ pub struct NewSource {
     pub slug: String,
     pub token_hash: [u8; 32],
     pub token_prefix: String,
+    pub provider: String,
 }
 
 /// What a source holds, counted from the indexes.
@@ -40,7 +43,7 @@ pub struct SourceCounts {
     pub memberships: i64,
 }
 
-const COLUMNS: &str = "id, uid, name, slug, enabled, token_hash, token_prefix, previous_token_hash, previous_token_expires, created, updated";
+const COLUMNS: &str = "id, uid, name, slug, enabled, token_hash, token_prefix, previous_token_hash, previous_token_expires, created, updated, provider";
 
 fn source_from_row(r: &Row) -> rusqlite::Result<SourceRow> {
     Ok(SourceRow {
@@ -55,6 +58,7 @@ fn source_from_row(r: &Row) -> rusqlite::Result<SourceRow> {
         previous_token_expires: r.get(8)?,
         created: r.get(9)?,
         updated: r.get(10)?,
+        provider: r.get(11)?,
     })
 }
 
@@ -89,8 +93,8 @@ impl Store {
             .write(move |conn| {
                 let ts = now();
                 conn.prepare_cached(
-                    "INSERT INTO sources (uid, name, slug, enabled, token_hash, token_prefix, created, updated)
-                     VALUES (?, ?, ?, 1, ?, ?, ?, ?)",
+                    "INSERT INTO sources (uid, name, slug, enabled, token_hash, token_prefix, created, updated, provider)
+                     VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",
                 )?
                 .execute(params![
                     source.uid,
@@ -99,7 +103,8 @@ impl Store {
                     source.token_hash.as_slice(),
                     source.token_prefix,
                     ts,
-                    ts
+                    ts,
+                    source.provider
                 ])?;
                 source_by_slug(conn, &source.slug)?.ok_or(StoreError::CommitFailed)
             })

@@ -72,6 +72,27 @@ impl Server {
         (server, token)
     }
 
+    /// A fresh data dir with one source for `provider` (`okta`, `onelogin`, ...), whose slug is
+    /// the provider's name, served; returns the server and the token.
+    pub fn start_for(provider: &str) -> (Server, String) {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let (ok, out, err) =
+            cli(tmp.path(), &["source", "create", provider, "--slug", provider, "--provider", provider]);
+        assert!(ok, "source create --provider {provider} failed: {err}");
+        let mut server = Server::serve(tmp.path());
+        server._tmp = Some(tmp);
+        (server, token_in(&out))
+    }
+
+    /// Whether any of the data folder's files holds `needle` (a secret that must not be kept).
+    pub fn data_files_contain(&self, needle: &str) -> bool {
+        let entries = std::fs::read_dir(&self.data_dir).expect("data dir");
+        entries.filter_map(Result::ok).any(|entry| {
+            let bytes = std::fs::read(entry.path()).unwrap_or_default();
+            bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+        })
+    }
+
     /// Serve an existing data dir.
     pub fn serve(data_dir: &Path) -> Server {
         Server::serve_with(data_dir, &[])

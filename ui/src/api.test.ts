@@ -27,7 +27,9 @@ describe('api', () => {
     await api.rotateToken('entra', 0);
     expect(invoke).toHaveBeenLastCalledWith('rotate_token', { slug: 'entra', overlapMinutes: null });
     await api.createSource('Entra ID', '  ');
-    expect(invoke).toHaveBeenLastCalledWith('create_source', { name: 'Entra ID', slug: null });
+    expect(invoke).toHaveBeenLastCalledWith('create_source', { name: 'Entra ID', slug: null, provider: 'entra' });
+    await api.createSource('Okta', 'okta', 'okta');
+    expect(invoke).toHaveBeenLastCalledWith('create_source', { name: 'Okta', slug: 'okta', provider: 'okta' });
     invoke.mockResolvedValue({ total: 0, offset: 50, resources: [] });
     await api.search('entra', 'user', 'ada', 50, 50);
     expect(invoke).toHaveBeenLastCalledWith('search_directory', { slug: 'entra', resource: 'user', text: 'ada', offset: 50, limit: 50 });

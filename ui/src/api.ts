@@ -4,7 +4,7 @@
 
 import type { UnlistenFn } from '@tauri-apps/api/event';
 
-import { commands, events, type AlertView, type CheckReport, type ErrorKind, type EventBatch, type NotificationKind, type SearchedResource, type ServerStatus, type Value } from './bindings';
+import { commands, events, type AlertView, type CheckReport, type ErrorKind, type EventBatch, type IdentityProvider, type NotificationKind, type SearchedResource, type ServerStatus, type Value } from './bindings';
 import { sentence } from './format';
 import type { ResourcePage, ScimResource, UserResource } from './types';
 
@@ -63,7 +63,8 @@ export const api = {
   listSources: () => call(() => commands.listSources()),
   getSource: (slug: string) => call(() => commands.getSource(slug)),
   suggestSlug: (name: string) => call(() => commands.suggestSlug(name)),
-  createSource: (name: string, slug: string | null) => call(() => commands.createSource(name, slug?.trim() ? slug.trim() : null)),
+  createSource: (name: string, slug: string | null, provider: IdentityProvider = 'entra') =>
+    call(() => commands.createSource(name, slug?.trim() ? slug.trim() : null, provider)),
   setSourceEnabled: (slug: string, enabled: boolean) => call(() => commands.setSourceEnabled(slug, enabled)),
   deleteSource: (slug: string) => call(() => commands.deleteSource(slug)),
   rotateToken: (slug: string, overlapMinutes: number | null) =>

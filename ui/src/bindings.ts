@@ -10,7 +10,11 @@ export const commands = {
 	listSources: () => __TAURI_INVOKE<SourceSummary[]>("list_sources"),
 	getSource: (slug: string) => __TAURI_INVOKE<SourceSummary>("get_source", { slug }),
 	suggestSlug: (name: string) => __TAURI_INVOKE<string>("suggest_slug", { name }),
-	createSource: (name: string, slug: string | null) => __TAURI_INVOKE<IssuedTokenView>("create_source", { name, slug }),
+	/**
+	 *  Create a source for `provider` (Entra ID when none is given): the provider only chooses the
+	 *  setup guide the Overview shows.
+	 */
+	createSource: (name: string, slug: string | null, provider: IdentityProvider | null) => __TAURI_INVOKE<IssuedTokenView>("create_source", { name, slug, provider }),
 	setSourceEnabled: (slug: string, enabled: boolean) => __TAURI_INVOKE<SourceSummary>("set_source_enabled", { slug, enabled }),
 	deleteSource: (slug: string) => __TAURI_INVOKE<null>("delete_source", { slug }),
 	rotateToken: (slug: string, overlapMinutes: number | null) => __TAURI_INVOKE<IssuedTokenView>("rotate_token", { slug, overlapMinutes }),
@@ -246,6 +250,13 @@ export type HealthChanged = {
 	conditions: AlertView[],
 };
 
+/**  The identity provider an admin connects to a source. */
+export type IdentityProvider = 
+/**  Microsoft Entra ID; the default, and what sources made before providers were told apart are. */
+"entra" | "okta" | "onelogin" | 
+/**  Any other SCIM 2.0 client (Google, JumpCloud, a script). */
+"other";
+
 /**  A token just issued: shown once. `keychain_warning` says when the keychain could not keep it. */
 export type IssuedTokenView = {
 	source: SourceSummary,
@@ -457,6 +468,8 @@ export type SourceHealth = {
 export type SourceSummary = {
 	name: string,
 	slug: string,
+	/**  Who provisions it: chooses the setup guide shown. */
+	provider: IdentityProvider,
 	enabled: boolean,
 	/**  `<public url>/source/scim/<slug>/v2`: Entra's Tenant URL. */
 	scimBaseUrl: string,

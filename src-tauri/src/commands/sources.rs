@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use scimdesk::{IssuedToken, SourceSummary};
+use scimdesk::{IdentityProvider, IssuedToken, SourceSummary};
 use serde::Serialize;
 use tauri::State;
 
@@ -56,14 +56,18 @@ pub fn suggest_slug(name: String) -> String {
     scimdesk::slug::from_name(&name)
 }
 
+/// Create a source for `provider` (Entra ID when none is given): the provider only chooses the
+/// setup guide the Overview shows.
 #[tauri::command]
 #[specta::specta]
 pub async fn create_source(
     state: State<'_, AppState>,
     name: String,
     slug: Option<String>,
+    provider: Option<IdentityProvider>,
 ) -> CommandResult<IssuedTokenView> {
-    Ok(state.engine()?.sources().create(&name, slug.as_deref()).await?.into())
+    let provider = provider.unwrap_or_default();
+    Ok(state.engine()?.sources().create_for(&name, slug.as_deref(), provider).await?.into())
 }
 
 #[tauri::command]

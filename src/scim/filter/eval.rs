@@ -7,6 +7,11 @@
 //! - `eq null` asks whether the attribute is absent, `ne null` whether it is present.
 //! - A boolean and the strings `"true"`/`"false"` (any letter case) compare equal, because Entra
 //!   sends booleans as strings in some tenants.
+//! - A dateTime attribute (`meta.created`, `meta.lastModified`) compares as an instant, so
+//!   `"2026-01-01T01:00:00+01:00"` equals `"2026-01-01T00:00:00Z"` and fractions of seconds
+//!   order correctly; a value that is no dateTime compares as text.
+//! - A number compares as a number, also with an attribute value that is a number written as a
+//!   string (custom attributes sent as text by some clients).
 //! - For users, a name the document lacks at top level is looked for in the enterprise extension,
 //!   because older Entra tenants filter on `manager eq "id"` without the extension's URN.
 
@@ -15,7 +20,7 @@ use std::cmp::Ordering;
 
 use serde_json::{Number, Value};
 
-use super::super::schema::{self, AttributeDef};
+use super::super::schema::{self, AttrType, AttributeDef};
 use super::super::{ResourceKind, ENTERPRISE_USER_SCHEMA};
 use super::{comparison_key, AttrPath, CompareOp, Filter};
 
@@ -135,24 +140,40 @@ fn compare_attr(node: &Value, path: &AttrPath, op: CompareOp, value: &Value, sco
     }
     let r = resolve(node, path, scope);
     let lookup = |p: &AttrPath| schema::lookup(scope.kind, p);
-    let exact = case_exact(r.schema_path.as_ref().and_then(lookup));
+    let rule = Rule::of(r.schema_path.as_ref().and_then(lookup));
     // A complex value compares through its `value` sub-attribute (RFC 7644 §3.4.2.2), as in
     // `emails co "@example.com"` or `manager eq "id"`.
-    let value_exact = r.values.iter().any(|v| v.is_object())
-        && case_exact(
+    let value_rule = if r.values.iter().any(|v| v.is_object()) {
+        Rule::of(
             r.schema_path
                 .as_ref()
                 .filter(|p| p.sub.is_none())
                 .and_then(|p| lookup(&AttrPath { sub: Some("value".into()), ..p.clone() })),
-        );
+        )
+    } else {
+        rule
+    };
     r.values.into_iter().any(|v| match v {
-        Value::Object(_) => get_ci(v, "value").is_some_and(|inner| compare_value(inner, op, value, value_exact)),
-        other => compare_value(other, op, value, exact),
+        Value::Object(_) => get_ci(v, "value").is_some_and(|inner| compare_value(inner, op, value, value_rule)),
+        other => compare_value(other, op, value, rule),
     })
 }
 
-fn case_exact(def: Option<&AttributeDef>) -> bool {
-    def.is_some_and(|d| d.case_exact)
+/// How an attribute's values compare, from its schema definition (RFC 7643 §2.2 `caseExact` and
+/// type); an attribute no schema defines compares as case-insensitive text.
+#[derive(Clone, Copy)]
+struct Rule {
+    case_exact: bool,
+    date_time: bool,
+}
+
+impl Rule {
+    fn of(def: Option<&AttributeDef>) -> Rule {
+        Rule {
+            case_exact: def.is_some_and(|d| d.case_exact),
+            date_time: def.is_some_and(|d| d.kind == AttrType::DateTime),
+        }
+    }
 }
 
 fn as_bool(v: &Value) -> Option<bool> {
@@ -165,15 +186,36 @@ fn as_bool(v: &Value) -> Option<bool> {
 }
 
 /// `attr op filter_value` for one attribute value; `op` is never `Ne` here.
-fn compare_value(attr: &Value, op: CompareOp, filter_value: &Value, case_exact: bool) -> bool {
+fn compare_value(attr: &Value, op: CompareOp, filter_value: &Value, rule: Rule) -> bool {
     if attr.is_boolean() || filter_value.is_boolean() {
         return op == CompareOp::Eq && matches!((as_bool(attr), as_bool(filter_value)), (Some(a), Some(b)) if a == b);
     }
     match (attr, filter_value) {
-        (Value::String(a), Value::String(b)) => compare_str(a, b, op, case_exact),
+        (Value::String(a), Value::String(b)) if rule.date_time && is_ordering(op) => match (instant(a), instant(b)) {
+            (Some(a), Some(b)) => ordered(op, Some(a.cmp(&b))),
+            _ => compare_str(a, b, op, rule.case_exact),
+        },
+        (Value::String(a), Value::String(b)) => compare_str(a, b, op, rule.case_exact),
         (Value::Number(a), Value::Number(b)) => ordered(op, compare_numbers(a, b)),
+        (Value::String(a), Value::Number(b)) if is_ordering(op) => {
+            a.trim().parse::<Number>().ok().is_some_and(|a| ordered(op, compare_numbers(&a, b)))
+        }
         _ => false,
     }
+}
+
+/// `eq`, `gt`, `ge`, `lt`, `le`: the operators that compare whole values (not `co`/`sw`/`ew`).
+fn is_ordering(op: CompareOp) -> bool {
+    matches!(op, CompareOp::Eq | CompareOp::Gt | CompareOp::Ge | CompareOp::Lt | CompareOp::Le)
+}
+
+/// An xsd:dateTime (RFC 7643 §2.3.5) as an instant; one without an offset is taken as UTC.
+fn instant(text: &str) -> Option<time::OffsetDateTime> {
+    use time::format_description::well_known::Rfc3339;
+    let text = text.trim();
+    time::OffsetDateTime::parse(text, &Rfc3339)
+        .ok()
+        .or_else(|| time::OffsetDateTime::parse(&format!("{text}Z"), &Rfc3339).ok())
 }
 
 /// Strings that are not case-exact compare by their [`comparison_key`], the key the store's

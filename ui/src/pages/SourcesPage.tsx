@@ -7,6 +7,7 @@ import { useEventBatches } from '../hub';
 import { throttle } from '../live';
 import { IssuedTokenDialog } from '../source/IssuedTokenDialog';
 import { NewSourceModal } from '../source/NewSourceModal';
+import { providerInfo } from '../source/providers';
 import type { IssuedTokenView, SourceSummary } from '../bindings';
 
 export function SourcesPage({ onOpen }: { onOpen: (slug: string) => void }) {
@@ -41,7 +42,7 @@ export function SourcesPage({ onOpen }: { onOpen: (slug: string) => void }) {
       {sources && sources.length === 0 && (
         <Paper withBorder p="xl" ta="center" data-testid="no-sources">
           <Text fw={500}>No sources yet.</Text>
-          <Text c="dimmed" size="sm">A source is one identity provider (for example your Entra ID tenant) that provisions users and groups here. Create one to get its SCIM Base URL and token.</Text>
+          <Text c="dimmed" size="sm">A source is one identity provider (your Entra ID, Okta or OneLogin tenant) that provisions users and groups here. Create one to get its SCIM Base URL and token.</Text>
         </Paper>
       )}
       {sources && sources.length > 0 && (
@@ -50,6 +51,7 @@ export function SourcesPage({ onOpen }: { onOpen: (slug: string) => void }) {
             <Table.Tr>
               <Table.Th>Name</Table.Th>
               <Table.Th>Slug</Table.Th>
+              <Table.Th>Provider</Table.Th>
               <Table.Th>Users</Table.Th>
               <Table.Th>Groups</Table.Th>
               <Table.Th>Last request</Table.Th>
@@ -61,6 +63,7 @@ export function SourcesPage({ onOpen }: { onOpen: (slug: string) => void }) {
               <Table.Tr key={s.slug} style={{ cursor: 'pointer' }} onClick={() => onOpen(s.slug)} data-testid={`source-row-${s.slug}`}>
                 <Table.Td fw={500}>{s.name}</Table.Td>
                 <Table.Td><Text ff="monospace" size="sm">{s.slug}</Text></Table.Td>
+                <Table.Td>{providerInfo(s.provider).label}</Table.Td>
                 <Table.Td>{s.counts.users.toLocaleString('en-US')}</Table.Td>
                 <Table.Td>{s.counts.groups.toLocaleString('en-US')}</Table.Td>
                 <Table.Td>{timeAgo(s.lastRequest)}</Table.Td>

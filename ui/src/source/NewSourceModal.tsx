@@ -1,8 +1,9 @@
-import { Button, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Group, Modal, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
 import { useEffect, useState } from 'react';
 
 import { api, toApiError } from '../api';
-import type { IssuedTokenView } from '../bindings';
+import type { IdentityProvider, IssuedTokenView } from '../bindings';
+import { PROVIDERS, providerInfo } from './providers';
 
 interface Props {
   opened: boolean;
@@ -10,7 +11,10 @@ interface Props {
   onCreated: (issued: IssuedTokenView) => void;
 }
 
-/** Name and slug of a new source; the slug follows the name until the admin edits it. */
+/**
+ * The identity provider, name and slug of a new source; the slug follows the name until the admin
+ * edits it. The provider only chooses the setup guide: every source accepts every provider's requests.
+ */
 export function NewSourceModal({ opened, onClose, onCreated }: Props) {
   // The form mounts when the modal opens, so each opening starts empty.
   return (
@@ -21,6 +25,7 @@ export function NewSourceModal({ opened, onClose, onCreated }: Props) {
 }
 
 function NewSourceForm({ onClose, onCreated }: Omit<Props, 'opened'>) {
+  const [provider, setProvider] = useState<IdentityProvider>('entra');
   const [name, setName] = useState('');
   const [editedSlug, setEditedSlug] = useState<string | null>(null);
   /** The engine's suggestion for `name`; stays until the next one arrives. */
@@ -40,7 +45,7 @@ function NewSourceForm({ onClose, onCreated }: Omit<Props, 'opened'>) {
     setBusy(true);
     setErrors({});
     try {
-      onCreated(await api.createSource(name, slug));
+      onCreated(await api.createSource(name, slug, provider));
     } catch (e) {
       const err = toApiError(e);
       if (err.kind === 'invalidSlug' || err.kind === 'slugTaken') setErrors({ slug: err.message });
@@ -54,10 +59,20 @@ function NewSourceForm({ onClose, onCreated }: Omit<Props, 'opened'>) {
   return (
     <form onSubmit={(e) => { e.preventDefault(); void create(); }}>
       <Stack>
+        <Stack gap={4}>
+          <Text size="sm" fw={500}>Identity provider</Text>
+          <Text size="xs" c="dimmed">Which service provisions this source; its Overview then shows that service's setup steps.</Text>
+          <SegmentedControl
+            value={provider}
+            onChange={setProvider}
+            data={PROVIDERS.map((p) => ({ value: p.value, label: p.value === 'other' ? 'Other' : p.label }))}
+            data-testid="source-provider"
+          />
+        </Stack>
         <TextInput
           label="Name"
-          description="What you call this identity provider, for example “Entra ID”."
-          placeholder="Entra ID"
+          description={`What you call this identity provider, for example “${providerInfo(provider).suggestedName}”.`}
+          placeholder={providerInfo(provider).suggestedName}
           value={name}
           onChange={(e) => setName(e.currentTarget.value)}
           error={errors.name}

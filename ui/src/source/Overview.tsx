@@ -7,9 +7,10 @@ import { PublicUrlCheck } from '../components/PublicUrlCheck';
 import { timeAgo } from '../format';
 import type { IssuedTokenView, SourceSummary } from '../bindings';
 import { DeleteSourceModal, RotateTokenModal } from './SourceActions';
-import { EntraGuide } from './EntraGuide';
+import { ProviderGuide } from './guides/ProviderGuide';
 import { IssuedTokenDialog } from './IssuedTokenDialog';
 import { LastCycle } from './LastCycle';
+import { providerInfo } from './providers';
 import { TokenFallbackDialog } from './TokenFallbackDialog';
 
 
@@ -26,6 +27,7 @@ export function Overview({ source, onChanged, onDeleted }: Props) {
   const [rotating, setRotating] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [issued, setIssued] = useState<IssuedTokenView | null>(null);
+  const provider = providerInfo(source.provider);
 
   const copyUrl = async () => {
     try {
@@ -70,13 +72,13 @@ export function Overview({ source, onChanged, onDeleted }: Props) {
     <Stack>
       <Paper withBorder p="md">
         <Stack gap="xs">
-          <Text size="sm" fw={500}>SCIM Base URL (Entra ID: Tenant URL)</Text>
+          <Text size="sm" fw={500}>SCIM Base URL ({provider.label}: {provider.baseUrlField})</Text>
           <Group gap="sm" wrap="nowrap">
             <Code style={{ flex: 1, userSelect: 'all', fontSize: 14, padding: 8 }} data-testid="scim-base-url">{source.scimBaseUrl}</Code>
             <Button variant="default" onClick={() => void copyUrl()} data-testid="copy-url">Copy</Button>
           </Group>
           <PublicUrlCheck slug={source.slug} />
-          <Text size="sm" fw={500} mt="sm">Secret Token</Text>
+          <Text size="sm" fw={500} mt="sm">Token ({provider.label}: {provider.tokenField})</Text>
           <Group gap="sm">
             <Code style={{ padding: 8 }}>{source.tokenPrefix}…</Code>
             <Button onClick={() => void copyToken()} loading={copying} data-testid="copy-token">Copy token</Button>
@@ -88,7 +90,7 @@ export function Overview({ source, onChanged, onDeleted }: Props) {
           {keychainError && (
             <Alert color="orange" title="The token cannot be read from the keychain" mt="sm" data-testid="keychain-error">
               <Text size="sm">{keychainError}</Text>
-              <Text size="sm" mt="xs">Rotating issues a new token and shows it once; the current token stops working, so paste the new one into Entra ID.</Text>
+              <Text size="sm" mt="xs">Rotating issues a new token and shows it once; the current token stops working, so paste the new one into {provider.label}.</Text>
               <Button mt="sm" size="xs" color="orange" onClick={() => setRotating(true)} data-testid="keychain-rotate">Rotate token</Button>
             </Alert>
           )}
@@ -109,7 +111,7 @@ export function Overview({ source, onChanged, onDeleted }: Props) {
 
       <LastCycle slug={source.slug} />
 
-      <EntraGuide source={source} />
+      <ProviderGuide source={source} />
 
       <Paper withBorder p="md">
         <Title order={5} c="red">Delete this source</Title>
