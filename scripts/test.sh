@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up a fresh Debian 12 machine and run every test: the engine's unit and black-box tests,
-# the benchmark's smoke run, and the desktop app's unit and end-to-end tests.
+# the benchmark's smoke run, the desktop app's unit and end-to-end tests, and the .deb package
+# (built, installed with apt, used, purged).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -16,4 +17,9 @@ echo "== engine, CLI and benchmark smoke tests (real server on 127.0.0.1, real S
 if [ -x scripts/test-app.sh ]; then
   echo "== desktop app: front-end unit tests and end-to-end tests in a real window"
   ./scripts/test-app.sh
+fi
+
+if [ -x scripts/test-package.sh ]; then
+  echo "== packages: build the .deb and .rpm (release), install the .deb as an admin would, use it, purge it"
+  ./scripts/test-package.sh
 fi
