@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Build the release app and CLI and bundle them, with the Tauri CLI (npm @tauri-apps/cli, in ui/),
-# as a .deb and an .rpm in target/packages/ (under $CARGO_TARGET_DIR when set). Needs what
-# scripts/setup.sh installs; lintian, when present, checks the .deb (errors fail the build).
+# as a .deb and an .rpm in target/packages/ (under $CARGO_TARGET_DIR when set). Installs what is
+# missing first (scripts/setup.sh); lintian then checks the .deb (errors fail the build).
 #
 # AppImage is left out: its bundler downloads linuxdeploy and its plugins while it runs.
 #
 # What a package holds (all from packaging/ but the binaries and icons):
 #   /usr/bin/scimdesk-app, /usr/bin/scimdesk     the app, and the CLI next to it (the app looks for
 #                                                 the CLI in its own folder first)
-#   /usr/share/applications/ScimDesk.desktop      the menu entry (System), icons 16 to 512 px
+#   /usr/share/applications/scimdesk.desktop      the menu entry (System), icons 16 to 512 px
 #   /usr/lib/systemd/user/scimdesk.service        the background service for any user who enables it
 #   /usr/share/man/man1/scimdesk{,-app}.1.gz      manual pages
 #   /usr/share/doc/scimdesk/{copyright,changelog.gz}, /usr/share/lintian/overrides/scimdesk
@@ -16,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 started=$SECONDS
+./scripts/setup.sh
 
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 [[ $TARGET = /* ]] || TARGET=$ROOT/$TARGET
@@ -112,12 +113,16 @@ cat >"$STAGE/tauri.files.json" <<EOF
 EOF
 
 step "bundle: .deb and .rpm (Tauri CLI)"
+# packaging/tauri.bundle.json is merged at this step only, so that changing a package never
+# rebuilds the app. Its productName, "scimdesk", names the packages (the bundler kebab-cases it:
+# "ScimDesk" would give "scim-desk") and the menu entry's file; the app keeps the one compiled in.
 (cd src-tauri && CARGO_TARGET_DIR=$STAGE ../ui/node_modules/.bin/tauri bundle --ci --bundles deb,rpm \
   --config ../packaging/tauri.bundle.json --config "$STAGE/tauri.files.json")
 
 rm -f "$OUT"/*.deb "$OUT"/*.rpm
-cp "$STAGE"/release/bundle/deb/*.deb "$STAGE"/release/bundle/rpm/*.rpm "$OUT/"
-deb=$(ls "$OUT"/*.deb)
+deb=$OUT/ScimDesk_${version}_amd64.deb
+cp "$STAGE/release/bundle/deb/scimdesk_${version}_amd64.deb" "$deb"
+cp "$STAGE/release/bundle/rpm/scimdesk-${version}-1.x86_64.rpm" "$OUT/ScimDesk-${version}-1.x86_64.rpm"
 
 if command -v lintian >/dev/null; then
   step "lintian"

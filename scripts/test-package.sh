@@ -83,7 +83,7 @@ step "the .rpm holds the same files"
 if command -v rpm >/dev/null; then
   rpm_files=$(rpm -qlp "$OUT"/*.rpm)
   for f in /usr/bin/scimdesk-app /usr/bin/scimdesk /usr/lib/systemd/user/scimdesk.service \
-    /usr/share/man/man1/scimdesk.1.gz /usr/share/applications/ScimDesk.desktop; do
+    /usr/share/man/man1/scimdesk.1.gz /usr/share/applications/scimdesk.desktop; do
     grep -qx "$f" <<<"$rpm_files" || { echo "test-package: the .rpm lacks $f" >&2; exit 1; }
   done
   rpm -qp --requires "$OUT"/*.rpm | grep -q 'libwebkit2gtk-4.1.so.0' ||
@@ -106,7 +106,7 @@ step "installed: the CLI next to the app, the version, the menu entry, icons, th
 [[ $(scimdesk --version) == "scimdesk $version" ]] ||
   { echo "test-package: scimdesk --version says '$(scimdesk --version)', expected $version" >&2; exit 1; }
 [[ $(dpkg-query -W -f='${Version}' "$PKG") == "$version" ]]
-grep -qx 'Exec=scimdesk-app' /usr/share/applications/ScimDesk.desktop
+grep -qx 'Exec=scimdesk-app' /usr/share/applications/scimdesk.desktop
 for size in 16 24 32 48 64 128 256 512; do
   [[ -f /usr/share/icons/hicolor/${size}x${size}/apps/scimdesk-app.png ]] ||
     { echo "test-package: no ${size}x${size} icon" >&2; exit 1; }
