@@ -11,7 +11,8 @@
 #   /usr/share/applications/scimdesk.desktop      the menu entry (System), icons 16 to 512 px
 #   /usr/lib/systemd/user/scimdesk.service        the background service for any user who enables it
 #   /usr/share/man/man1/scimdesk{,-app}.1.gz      manual pages
-#   /usr/share/doc/scimdesk/{copyright,changelog.gz}, /usr/share/lintian/overrides/scimdesk
+#   /usr/share/doc/scimdesk/{copyright,changelog.gz,third-party-licenses.gz}
+#   /usr/share/lintian/overrides/scimdesk
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -66,6 +67,17 @@ for page in scimdesk.1 scimdesk-app.1; do
 done
 # A native package (its version has no Debian revision): the Debian changelog is changelog.gz.
 gzip -9n <packaging/changelog >"$F/changelog.gz"
+# What the binaries contain of others' work, each with its licence (the copyright file points here).
+{
+  echo "Rust crates compiled into /usr/bin/scimdesk-app and /usr/bin/scimdesk (name, version, licence):"
+  cargo tree --locked --target x86_64-unknown-linux-gnu -e normal -p scimdesk-app -p scimdesk --prefix none \
+    -f '{p}|{l}' | grep -v -e '(/' -e '^$' | sed 's/ (\*)//' | sort -u | awk -F'|' '{printf "  %-44s %s\n", $1, $2}'
+  echo
+  echo "npm packages built into the window (name, version, licence):"
+  node -e 'const p = require("./ui/package-lock.json").packages;
+    for (const [k, v] of Object.entries(p).sort()) if (k && !v.dev && !v.devOptional)
+      console.log(`  ${k.replace(/^.*node_modules\//, "").padEnd(35)} ${v.version.padEnd(10)} ${v.license ?? "?"}`);'
+} | gzip -9n >"$F/third-party-licenses.gz"
 chmod 0644 "$F"/*.gz
 
 step "dependencies: the shared libraries the binaries link"
@@ -95,6 +107,7 @@ cat >"$STAGE/tauri.files.json" <<EOF
           "/usr/share/man/man1/scimdesk-app.1.gz": "$F/scimdesk-app.1.gz",
           "/usr/share/doc/scimdesk/copyright": "$F/copyright",
           "/usr/share/doc/scimdesk/changelog.gz": "$F/changelog.gz",
+          "/usr/share/doc/scimdesk/third-party-licenses.gz": "$F/third-party-licenses.gz",
           "/usr/share/lintian/overrides/scimdesk": "$F/lintian-overrides"
         }
       },
@@ -104,7 +117,8 @@ cat >"$STAGE/tauri.files.json" <<EOF
           "/usr/lib/systemd/user/scimdesk.service": "$F/scimdesk.service",
           "/usr/share/man/man1/scimdesk.1.gz": "$F/scimdesk.1.gz",
           "/usr/share/man/man1/scimdesk-app.1.gz": "$F/scimdesk-app.1.gz",
-          "/usr/share/licenses/scimdesk/LICENSE": "$ROOT/LICENSE"
+          "/usr/share/licenses/scimdesk/LICENSE": "$ROOT/LICENSE",
+          "/usr/share/doc/scimdesk/third-party-licenses.gz": "$F/third-party-licenses.gz"
         }
       }
     }
