@@ -95,10 +95,14 @@ if dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -q "ok installed"; the
   # A package left by an interrupted run would hide what this one installs and leaves.
   $SUDO apt-get remove --purge -y -qq "$PKG" >/dev/null
 fi
-# Every path the package will install, and which of its folders exist already (shared ones).
-dpkg-deb --fsys-tarfile "$deb" | tar -t | sed 's|^\./|/|; s|/$||' | grep -v '^/\?$' | sort >"$WORK/paths"
-while read -r p; do [[ -d $p ]] && echo "$p"; done <"$WORK/paths" >"$WORK/dirs-before"
+# Which of the package's folders exist already (shared ones such as /usr/share/man/man1).
+dpkg-deb --fsys-tarfile "$deb" | tar -t | sed -E 's|^\./||; s|/$||; s|^|/|' | grep -vx / | sort >"$WORK/contents"
+while read -r p; do [[ -d $p ]] && echo "$p"; done <"$WORK/contents" >"$WORK/dirs-before"
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "$deb" >/dev/null
+# Every path the package installed, as dpkg knows them.
+dpkg -L "$PKG" | grep -vx '/\.' | sort >"$WORK/paths"
+cmp -s "$WORK/paths" "$WORK/contents" || { echo "test-package: dpkg -L differs from the .deb's contents" >&2; exit 1; }
+[[ $(grep -c . "$WORK/paths") -gt 20 && $(head -n1 "$WORK/paths") == /* ]]
 
 step "installed: the CLI next to the app, the version, the menu entry, icons, the unit"
 [[ $(command -v scimdesk) == /usr/bin/scimdesk && -x /usr/bin/scimdesk-app ]] ||
