@@ -110,7 +110,9 @@ step "installed: the CLI next to the app, the version, the menu entry, icons, th
 [[ $(scimdesk --version) == "scimdesk $version" ]] ||
   { echo "test-package: scimdesk --version says '$(scimdesk --version)', expected $version" >&2; exit 1; }
 [[ $(dpkg-query -W -f='${Version}' "$PKG") == "$version" ]]
+# The menu entry starts the app, and desktops match its window (WM_CLASS scimdesk-app) to the entry.
 grep -qx 'Exec=scimdesk-app' /usr/share/applications/scimdesk.desktop
+grep -qx 'StartupWMClass=scimdesk-app' /usr/share/applications/scimdesk.desktop
 for size in 16 24 32 48 64 128 256 512; do
   [[ -f /usr/share/icons/hicolor/${size}x${size}/apps/scimdesk-app.png ]] ||
     { echo "test-package: no ${size}x${size} icon" >&2; exit 1; }
