@@ -31,6 +31,10 @@ if [[ "${SCIMDESK_PACKAGE_TEST_INNER:-}" == 1 ]]; then
   grep -qx "ExecStart=/usr/bin/scimdesk --data-dir $data serve" "$unit" ||
     fail "$unit runs: $(grep ExecStart "$unit")"
   systemd-analyze verify "$unit" || fail "systemd-analyze verify $unit"
+  # The packaged unit (/usr/lib/systemd/user) is a copy for the default data folder: same sandbox.
+  settings() { grep -E '^(Type|Restart|RestartSec|NoNewPrivileges|Private|Protect|Restrict|Lock|System|Memory|UMask|WantedBy)' "$1"; }
+  diff <(settings "$unit") <(settings /usr/lib/systemd/user/scimdesk.service) ||
+    fail "packaging/scimdesk.service and the unit service install writes (src/cli/service/systemd.rs) differ"
   scimdesk service uninstall >/dev/null
   [[ ! -e $unit ]] || fail "service uninstall left $unit"
 
