@@ -48,13 +48,13 @@ if [[ "${SCIMDESK_PACKAGE_TEST_INNER:-}" == 1 ]]; then
   answer=""
   for _ in $(seq 1 120); do
     kill -0 "$app" 2>/dev/null || fail "the app ended: $(cat "$WORK/app.log")"
-    [[ -n $window ]] || window=$(xdotool search --onlyvisible --name '^ScimDesk$' 2>/dev/null | head -n1 || true)
+    [[ -n $window ]] || window=$(xdotool search --onlyvisible --pid "$app" --name '^ScimDesk$' 2>/dev/null | head -n1 || true)
     [[ -n $answer ]] || answer=$(curl -fsS --max-time 2 -H "Authorization: Bearer $token" \
       "http://127.0.0.1:$port/source/scim/entra-id/v2/ServiceProviderConfig" 2>/dev/null || true)
     [[ -n $window && -n $answer ]] && break
     sleep 0.5
   done
-  [[ -n $window ]] || fail "no visible window named ScimDesk after 60 s; app log: $(cat "$WORK/app.log")"
+  [[ -n $window ]] || fail "no visible window named ScimDesk of the app after 60 s; app log: $(cat "$WORK/app.log")"
   [[ $answer == *urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig* ]] ||
     fail "127.0.0.1:$port did not answer ServiceProviderConfig with the token: '$answer'"
   echo "window $window is open, 127.0.0.1:$port answers"
