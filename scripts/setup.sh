@@ -15,9 +15,12 @@ libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev libayatana-appindicato
 # `scimdesk check` is tested through; python3-venv for the conformance checker's virtualenv
 # (scripts/conformance.sh installs scim2-tester from PyPI into it).
 TEST_PACKAGES="webkit2gtk-driver xvfb xauth xdotool xclip dbus dbus-x11 gnome-keyring libsecret-tools imagemagick systemd python3-xlib caddy python3-venv"
+# Packages (scripts/package.sh, scripts/test-package.sh): lintian checks the .deb, rpm lists what
+# the .rpm holds, curl asks the installed app's server.
+PACKAGE_PACKAGES="lintian rpm curl"
 
 missing=()
-for p in $BUILD_PACKAGES $TEST_PACKAGES; do
+for p in $BUILD_PACKAGES $TEST_PACKAGES $PACKAGE_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then

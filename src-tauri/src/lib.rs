@@ -35,7 +35,7 @@ pub use server_status::ServerStatus;
 pub const BINDINGS_PATH: &str = "../ui/src/bindings.ts";
 
 const BINDINGS_HEADER: &str = concat!(
-    "// From the shell's Rust commands and events: `cargo run -p scimdesk-app --bin export-bindings`\n",
+    "// From the shell's Rust commands and events: `cargo run -p scimdesk-app --example export-bindings`\n",
     "// writes it, scripts/check-bindings.sh fails when it is stale. Only ui/src/api.ts calls it.",
 );
 
