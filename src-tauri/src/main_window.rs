@@ -64,7 +64,7 @@ pub fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
         }
         tracing::info!("window closed; serving from the tray");
         #[cfg(target_os = "linux")]
-        if crate::to_tray::after_window_closed(window.app_handle()) {
+        if crate::to_tray::after_window_closed(window.app_handle(), stay_in_own_tray) {
             return;
         }
         stay_in_own_tray(window.app_handle());

@@ -28,8 +28,9 @@ pub fn at_start(data_dir: &std::path::Path) {
 }
 
 /// The window was closed: hand serving over to the tray program, unless it is not installed
-/// (then `false`, and the app keeps serving from its own tray).
-pub fn after_window_closed(app: &AppHandle) -> bool {
+/// (then `false`, and the app keeps serving from its own tray). When exec fails, serving is
+/// taken back and `stay` keeps the app in its own tray.
+pub fn after_window_closed(app: &AppHandle, stay: fn(&AppHandle)) -> bool {
     let Some(program) = handover::sibling_program(TRAY_PROGRAM) else {
         tracing::warn!("{TRAY_PROGRAM} is not installed beside the app: serving from the app's own tray");
         return false;
@@ -43,7 +44,7 @@ pub fn after_window_closed(app: &AppHandle) -> bool {
         let (error, back) = handover.exec(&program, args(&state.data_dir, true), &[]);
         tracing::error!(error = %error, program = %program.display(), "could not hand over to the tray; serving from the app's own tray");
         state.take_back(&app, back).await;
-        crate::main_window::stay_in_own_tray(&app);
+        stay(&app);
     });
     true
 }
