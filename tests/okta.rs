@@ -12,14 +12,8 @@ use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const LIST: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
-
 fn okta() -> (Server, Scim) {
-    let (server, token) = Server::start_for("okta");
-    let scim = server.client_for("okta", Some(&token));
-    (server, scim)
+    Server::start_with_client_for("okta")
 }
 
 /// [SCIM-20] "Create the user": the body Okta posts, with the app user's password.
@@ -54,7 +48,7 @@ async fn create_okta_group(scim: &Scim, name: &str) -> String {
 fn assert_list(r: &Resp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.content_type().starts_with(SCIM_JSON), "{}", r.content_type());
-    assert_eq!(r.body["schemas"], json!([LIST]));
+    assert_eq!(r.body["schemas"], json!([LIST_RESPONSE]));
     for field in ["totalResults", "startIndex", "itemsPerPage"] {
         assert!(r.body[field].is_number(), "{field} must be a number: {}", r.text);
     }

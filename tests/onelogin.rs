@@ -13,15 +13,11 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// A custom schema as an admin adds one to the SCIM JSON Template for custom user fields.
 const CUSTOM_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:acme:2.0:User";
 
 fn onelogin() -> (Server, Scim) {
-    let (server, token) = Server::start_for("onelogin");
-    let scim = server.client_for("onelogin", Some(&token));
-    (server, scim)
+    Server::start_with_client_for("onelogin")
 }
 
 /// [CREATE-APP] The default SCIM JSON Template of the SCIM v2 Core connector, as OneLogin fills

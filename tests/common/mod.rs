@@ -14,6 +14,9 @@ use serde_json::{json, Value};
 pub const SCIM_JSON: &str = "application/scim+json";
 pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 pub const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_scimdesk")
@@ -74,6 +77,14 @@ impl Server {
 
     /// A fresh data dir with one source for `provider` (`okta`, `onelogin`, ...), whose slug is
     /// the provider's name, served; returns the server and the token.
+    /// A server with one source for `provider` (its slug is the provider's name), and a client
+    /// that sends that source's token.
+    pub fn start_with_client_for(provider: &str) -> (Server, Scim) {
+        let (server, token) = Server::start_for(provider);
+        let scim = server.client_for(provider, Some(&token));
+        (server, scim)
+    }
+
     pub fn start_for(provider: &str) -> (Server, String) {
         let tmp = tempfile::tempdir().expect("temp dir");
         let (ok, out, err) =
