@@ -17,15 +17,11 @@ echo "== engine, CLI and benchmark smoke tests (real server on 127.0.0.1, real S
 echo "== conformance: the independent checker scim2-tester against a real scimdesk serve on 127.0.0.1"
 ./scripts/conformance.sh
 
-if [ -x scripts/test-app.sh ]; then
-  echo "== desktop app: front-end unit tests and end-to-end tests in a real window"
-  ./scripts/test-app.sh
-fi
+echo "== desktop app: front-end unit tests and end-to-end tests in a real window"
+./scripts/test-app.sh
 
 # The release build has nothing to share with the debug builds above (cargo keeps each profile's
 # artefacts apart): on 2 cores a cold one takes about 11 minutes, the bundles, lintian and the
 # package test one more; CI was about 17 minutes without them.
-if [ -x scripts/test-package.sh ]; then
-  echo "== packages: build the .deb and .rpm (release), install the .deb as an admin would, use it, purge it"
-  ./scripts/test-package.sh
-fi
+echo "== packages: build the .deb and .rpm (release), install the .deb as an admin would, use it, purge it"
+./scripts/test-package.sh

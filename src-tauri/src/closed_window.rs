@@ -1,4 +1,5 @@
-//! What a closed window leaves behind on Linux, given back while ScimDesk serves from the tray.
+//! What a closed window leaves behind on Linux, given back while the app serves from its own tray
+//! (when the tray program cannot take over: see `to_tray.rs`; it is the usual path).
 //!
 //! WebKitGTK keeps its network process running after the last webview is gone, and Tauri keeps
 //! the web context that owns it for the life of the app (tauri#14626). With the window closed it

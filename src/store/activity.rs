@@ -377,18 +377,21 @@ pub(super) mod tests {
 
     pub(in crate::store) async fn store_with_source(dir: &Path, slug: &str) -> (Store, i64) {
         let store = Store::open(dir).await.unwrap();
-        let source = store
-            .insert_source(NewSource {
-                uid: slug.into(),
-                name: slug.into(),
-                slug: slug.into(),
-                token_hash: [0; 32],
-                token_prefix: "x".into(),
-                provider: "entra".into(),
-            })
-            .await
-            .unwrap();
-        (store, source.id)
+        let id = add_source(&store, slug).await;
+        (store, id)
+    }
+
+    /// A source named and slugged `slug`; its id.
+    pub(in crate::store) async fn add_source(store: &Store, slug: &str) -> i64 {
+        let new = NewSource {
+            uid: slug.into(),
+            name: slug.into(),
+            slug: slug.into(),
+            token_hash: [0; 32],
+            token_prefix: "x".into(),
+            provider: "entra".into(),
+        };
+        store.insert_source(new).await.unwrap().id
     }
 
     /// The point of the separate file: a reader of the directory sees no change (and so keeps
@@ -431,18 +434,7 @@ pub(super) mod tests {
     async fn deleting_a_source_deletes_its_log_rows_only() {
         let dir = tempfile::tempdir().unwrap();
         let (store, gone) = store_with_source(dir.path(), "gone").await;
-        let kept = store
-            .insert_source(NewSource {
-                uid: "kept".into(),
-                name: "kept".into(),
-                slug: "kept".into(),
-                token_hash: [0; 32],
-                token_prefix: "x".into(),
-                provider: "entra".into(),
-            })
-            .await
-            .unwrap()
-            .id;
+        let kept = add_source(&store, "kept").await;
         store.record_activity(gone, entry("/Users"));
         store.record_activity(kept, entry("/Groups"));
         store.flush_activity().await.unwrap();

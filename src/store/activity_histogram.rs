@@ -97,11 +97,11 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::super::activity::tests::{entry, store_with_source};
+    use super::super::activity::tests::{add_source, entry, store_with_source};
     use super::super::activity::ACTIVITY_RETENTION;
     use super::*;
     use crate::change::Change;
-    use crate::store::{ActivityEntry, NewSource};
+    use crate::store::ActivityEntry;
 
     fn at(time: &str, change: Change) -> ActivityEntry {
         ActivityEntry { time: time.into(), change, ..entry("/Users") }
@@ -115,18 +115,7 @@ mod tests {
     async fn rows_are_counted_per_bucket_and_kind_from_since_on() {
         let dir = tempfile::tempdir().unwrap();
         let (store, source_id) = store_with_source(dir.path(), "entra").await;
-        let other_id = store
-            .insert_source(NewSource {
-                uid: "okta".into(),
-                name: "okta".into(),
-                slug: "okta".into(),
-                token_hash: [0; 32],
-                token_prefix: "x".into(),
-                provider: "entra".into(),
-            })
-            .await
-            .unwrap()
-            .id;
+        let other_id = add_source(&store, "okta").await;
         let rows = [
             // Before `since` (10:00): not counted, however close (SQLite reads times to the millisecond).
             at("2026-03-01T09:45:00Z", Change::UserCreated),

@@ -323,7 +323,6 @@ pub(super) fn refused_counts(conn: &Connection) -> Result<HashMap<String, u64>, 
 pub(super) mod tests {
     use super::*;
     use crate::change::Change;
-    use crate::store::NewSource;
 
     pub(crate) const MINUTE: i64 = 60_000;
     /// 2026-05-01T10:00:00Z
@@ -350,17 +349,7 @@ pub(super) mod tests {
     }
 
     pub(crate) async fn store_with_source(dir: &std::path::Path) -> (Store, i64) {
-        let store = Store::open(dir).await.unwrap();
-        let new = NewSource {
-            uid: "entra".into(),
-            name: "Entra".into(),
-            slug: "entra".into(),
-            token_hash: [0; 32],
-            token_prefix: "x".into(),
-            provider: "entra".into(),
-        };
-        let id = store.insert_source(new).await.unwrap().id;
-        (store, id)
+        crate::store::activity::tests::store_with_source(dir, "entra").await
     }
 
     /// Two bursts ten minutes apart (Entra's default gap is five), with a check and refusals.
