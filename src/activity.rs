@@ -82,6 +82,17 @@ impl Activity {
     /// adds to the activity log, looking every `interval`; rows already there are not events.
     /// Following stops when the returned value is dropped.
     pub fn follow(&self, interval: Duration) -> Result<Following, StoreError> {
+        self.follow_rows(interval, Rows::All)
+    }
+
+    /// Publish, as events, the rows the other instances on this database (PostgreSQL) add to the
+    /// activity log, looking every `interval`: a server then shows every instance's requests,
+    /// as one window would. Following stops when the returned value is dropped.
+    pub fn follow_other_instances(&self, interval: Duration) -> Result<Following, StoreError> {
+        self.follow_rows(interval, Rows::OtherInstances)
+    }
+
+    fn follow_rows(&self, interval: Duration, rows: Rows) -> Result<Following, StoreError> {
         // The refusal counters start from the rows up to the cursors; the rows after them are
         // counted as their events are published.
         let (mut cursors, refused) = self.store.activity_position()?;
@@ -92,7 +103,7 @@ impl Activity {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
-                if let Err(e) = publish_new_rows(&store, &events, &mut cursors) {
+                if let Err(e) = publish_new_rows(&store, &events, &mut cursors, rows) {
                     tracing::warn!(error = %e, "could not read the activity log");
                 }
             }
@@ -106,6 +117,13 @@ impl Activity {
     }
 }
 
+/// Whose rows a follower publishes.
+#[derive(Clone, Copy)]
+enum Rows {
+    All,
+    OtherInstances,
+}
+
 /// Following the activity log; stops when dropped.
 pub struct Following(tokio::task::JoinHandle<()>);
 
@@ -116,14 +134,22 @@ impl Drop for Following {
 }
 
 /// The rows each source gained since `cursors` (source id → last row seen), as events, in order.
-fn publish_new_rows(store: &Store, events: &Events, cursors: &mut HashMap<i64, i64>) -> Result<(), StoreError> {
+fn publish_new_rows(
+    store: &Store,
+    events: &Events,
+    cursors: &mut HashMap<i64, i64>,
+    whose: Rows,
+) -> Result<(), StoreError> {
     const ROWS_PER_READ: i64 = 1_000;
     let sources = store.list_sources()?;
     cursors.retain(|id, _| sources.iter().any(|s| s.id == *id));
     for source in sources {
         let cursor = cursors.entry(source.id).or_insert(0);
         loop {
-            let rows = store.activity_after(source.id, *cursor, ROWS_PER_READ)?;
+            let rows = match whose {
+                Rows::All => store.activity_after(source.id, *cursor, ROWS_PER_READ)?,
+                Rows::OtherInstances => store.other_instances_activity_after(source.id, *cursor, ROWS_PER_READ)?,
+            };
             let Some(last) = rows.last() else { break };
             *cursor = last.id;
             let full = rows.len() as i64 == ROWS_PER_READ;

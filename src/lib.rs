@@ -42,7 +42,7 @@ pub use keep_awake::KeepAwake;
 pub use serving::{Claim, Server, ServerKind, ServingLock};
 pub use settings::{CurrentSettings, Settings};
 pub use sources::{IdentityProvider, IssuedToken, SourceCounters, SourceSummary, Sources};
-pub use store::{ActivityBucket, ActivityEntry, ActivityHistogram, SourceCounts, StoreError};
+pub use store::{ActivityBucket, ActivityEntry, ActivityHistogram, Database, PoolOptions, SourceCounts, StoreError};
 pub use traffic::Cycle;
 
 use events::Events;
@@ -58,12 +58,19 @@ pub struct Engine {
     health: Health,
     events: Arc<Events>,
     data_dir: PathBuf,
+    database: Database,
 }
 
 impl Engine {
     /// Open the engine on `data_dir`: the database is created or migrated there.
     pub async fn open(data_dir: &Path) -> Result<Arc<Engine>> {
-        let store = Store::open(data_dir).await?;
+        Engine::open_database(data_dir, &Database::in_folder(data_dir)).await
+    }
+
+    /// Open the engine on `database` (created or migrated), with `data_dir` for the files of
+    /// this process (logs, the serving lock).
+    pub async fn open_database(data_dir: &Path, database: &Database) -> Result<Arc<Engine>> {
+        let store = Store::open_database(database).await?;
         let events = Arc::new(Events::new());
         let settings = Arc::new(Settings::new(store.clone()));
         // Tells the activity log's writer where Entra's cycles end.
@@ -79,6 +86,7 @@ impl Engine {
             settings,
             events,
             data_dir: data_dir.to_path_buf(),
+            database: database.clone(),
         }))
     }
 
@@ -91,8 +99,14 @@ impl Engine {
         &self.data_dir
     }
 
+    /// The SQLite file of the data folder (where the database is not PostgreSQL).
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join(store::DATABASE_FILE)
+    }
+
+    /// Where the data lives: the data folder's SQLite file, or PostgreSQL.
+    pub fn database(&self) -> &Database {
+        &self.database
     }
 
     /// Sources: create, rotate, enable, delete; authenticate requests; counters and activity.

@@ -194,7 +194,7 @@ async fn requests_for_an_unknown_slug_are_counted_in_bounded_rows_and_raise_one_
     assert!(slugs.iter().any(|s| s.others), "the guesses past the limit are counted together");
 
     // On disk: one row per slug up to the limit, none in the sources' Activity.
-    let log = scimdesk::store::Connection::open(server.data_dir.join(scimdesk::store::ACTIVITY_FILE)).unwrap();
+    let log = scimdesk::store::sqlite::Connection::open(server.data_dir.join(scimdesk::store::ACTIVITY_FILE)).unwrap();
     let count = |sql: &str| -> i64 { log.query_row(sql, [], |r| r.get(0)).unwrap() };
     let rows = count("SELECT COUNT(*) FROM unknown_slugs");
     assert!(rows <= scimdesk::store::MAX_UNKNOWN_SLUGS as i64 + 1, "{rows} rows for 2,300 requests");

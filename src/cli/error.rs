@@ -49,11 +49,15 @@ pub enum CliError {
     /// Writing the output failed (a closed pipe, a full disk).
     #[error("could not write the output: {0}")]
     Output(String),
+    #[error("{0}")]
+    Database(String),
 }
 
 fn store_exit(e: &StoreError) -> u8 {
     match e {
-        StoreError::NewerSchema(_) | StoreError::DataDir(..) | StoreError::Migrate(_) => exit::DATA,
+        StoreError::NewerSchema(_) | StoreError::DataDir(..) | StoreError::Migrate(_) | StoreError::Unavailable(_) => {
+            exit::DATA
+        }
         _ => exit::INTERNAL,
     }
 }
@@ -92,6 +96,7 @@ impl CliError {
             CliError::ServingLock { .. } => exit::DATA,
             CliError::Unreachable(_) => exit::UNREACHABLE,
             CliError::Output(_) => exit::INTERNAL,
+            CliError::Database(_) => exit::INVALID_INPUT,
         })
     }
 

@@ -1,4 +1,5 @@
-//! `scimdesk users` and `scimdesk groups`: tables of provisioned resources.
+//! `scimdesk users`, `scimdesk groups` and `scimdesk activity`: tables of provisioned resources
+//! and of a source's requests.
 
 use serde_json::Value;
 
@@ -68,5 +69,13 @@ pub async fn groups(engine: &Engine, slug: &str, filter: Option<String>) -> Resu
         println!("{:<36}  {:<32} {:>8}  {}", s(g, "id"), s(g, "displayName"), members, s(g, "externalId"));
     }
     println!("{} group(s)", groups.len());
+    Ok(())
+}
+
+/// A source's newest activity rows, newest first: "<time>  <method> <path>  <status>  <summary>".
+pub fn activity(engine: &Engine, slug: &str, limit: i64) -> Result<(), CliError> {
+    for row in engine.sources().activity(slug, limit)? {
+        println!("{}  {} {}  {}  {}", row.time, row.method, row.path, row.status, row.summary);
+    }
     Ok(())
 }

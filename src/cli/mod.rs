@@ -15,7 +15,8 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use scimdesk::{
-    Claim, Engine, EngineError, IdentityProvider, IssuedToken, Server, ServerKind, ServingLock, SourceSummary,
+    Claim, Database, Engine, EngineError, IdentityProvider, IssuedToken, PoolOptions, Server, ServerKind, ServingLock,
+    SourceSummary,
 };
 
 pub use error::CliError;
@@ -35,6 +36,20 @@ pub struct Cli {
     /// Where ScimDesk keeps its database (default: the OS data directory, e.g. ~/.local/share/scimdesk).
     #[arg(long, env = "SCIMDESK_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
+    /// The database: a PostgreSQL URL (postgres://user:password@host:5432/db, with
+    /// ?sslmode=verify-full&sslrootcert=ca.pem for TLS) shared by several `serve` instances, or
+    /// the path of a SQLite file named scimdesk.db (default: the one in the data folder).
+    #[arg(long, env = "SCIMDESK_DATABASE_URL", global = true, hide_env_values = true)]
+    database: Option<String>,
+    /// PostgreSQL: connections each process keeps open at most.
+    #[arg(long, env = "SCIMDESK_DATABASE_POOL_SIZE", global = true, default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    database_pool_size: u32,
+    /// PostgreSQL: how long connecting, or a request waiting for a connection, may take before
+    /// the database counts as unreachable (requests are then answered 503).
+    #[arg(long, env = "SCIMDESK_DATABASE_TIMEOUT", global = true, default_value = "5s",
+          value_parser = humantime::parse_duration)]
+    database_timeout: std::time::Duration,
     /// Log filter (tracing EnvFilter syntax), e.g. "debug" or "scimdesk=trace".
     #[arg(long, env = "SCIMDESK_LOG", global = true, default_value = "info")]
     log: String,
@@ -77,6 +92,13 @@ enum Command {
         /// A SCIM filter, e.g. 'userName eq "alice@contoso.com"'.
         #[arg(long)]
         filter: Option<String>,
+    },
+    /// List a source's newest activity (the requests of every instance on the database), newest first.
+    Activity {
+        slug: String,
+        /// How many rows.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
     },
     /// List a source's provisioned groups.
     Groups {
@@ -258,7 +280,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     if let Command::Service(cmd) = cli.command {
         return Ok(service::run(&data_dir, cmd).await?);
     }
-    let engine = Engine::open(&data_dir).await?;
+    let pool = PoolOptions { size: cli.database_pool_size, timeout: cli.database_timeout };
+    let database = match &cli.database {
+        Some(value) => Database::parse(value, pool).map_err(CliError::Database)?,
+        None => Database::in_folder(&data_dir),
+    };
+    let engine = Engine::open_database(&data_dir, &database).await?;
     match cli.command {
         Command::Serve { bind, keep_awake, tray, from_window, limits } => {
             engine.keep_awake().set_span(keep_awake);
@@ -271,6 +298,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Check { slug } => check(&engine, slug).await,
         Command::Users { slug, filter } => listing::users(&engine, &slug, filter).await,
         Command::Groups { slug, filter } => listing::groups(&engine, &slug, filter).await,
+        Command::Activity { slug, limit } => listing::activity(&engine, &slug, limit),
         Command::Export { slug, format, resources } => export::run(&engine, &slug, format, resources).await,
         Command::Config(ConfigCommand::Set { key, value }) => Ok(config_set(&engine, &key, &value).await?),
         Command::Config(ConfigCommand::Show) => {
@@ -332,11 +360,16 @@ async fn serve(engine: Arc<Engine>, bind: Option<String>, limits: Limits) -> Res
         |source| CliError::ServingLock { path: engine.data_dir().join(scimdesk::serving::RECORD_FILE), source };
     lock.set_listening(Some(server.local_addr())).map_err(lock_error)?;
     println!("ScimDesk is listening on http://{}", server.local_addr());
-    println!("Data: {}", engine.database_path().display());
+    println!("Data: {}", engine.database());
     for s in engine.sources().list()? {
         println!("Source {:<20} {}", s.slug, s.scim_base_url);
     }
     let alerts = log_alerts(engine.watch_health(HEALTH_WATCH_INTERVAL));
+    // On a shared database, the other instances' requests are this server's events too.
+    let _others = match engine.database().is_postgres() {
+        true => Some(engine.activity().follow_other_instances(FOLLOW_OTHER_INSTANCES).map_err(EngineError::from)?),
+        false => None,
+    };
     shutdown.await;
     alerts.abort();
     tracing::info!("shutting down: finishing requests in flight");
@@ -347,6 +380,8 @@ async fn serve(engine: Arc<Engine>, bind: Option<String>, limits: Limits) -> Res
 
 /// How often `serve` looks at the sources' health (a few indexed reads).
 const HEALTH_WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+/// How often a server on PostgreSQL looks for the other instances' activity rows.
+const FOLLOW_OTHER_INSTANCES: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Log each alert of the health watch, for an admin who reads the service's log.
 fn log_alerts(mut watch: scimdesk::HealthWatch) -> tokio::task::JoinHandle<()> {

@@ -6,7 +6,6 @@ use serde_json::Value;
 
 use super::{render, Directory, Result, SourceRef};
 use crate::scim::ResourceKind;
-use crate::store::groups as store_groups;
 
 /// One page of search results: full SCIM resources (groups without members).
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -49,7 +48,7 @@ impl Directory {
 
     /// The groups a user (or group) is a direct member of.
     pub async fn groups_of(&self, member_id: &str) -> Result<Vec<GroupRef>> {
-        let rows = self.store.read(|conn| store_groups::groups_of(conn, member_id))?;
+        let rows = self.store.groups_of(member_id)?;
         Ok(rows.into_iter().map(|(id, display_name)| GroupRef { id, display_name }).collect())
     }
 }

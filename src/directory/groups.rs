@@ -6,8 +6,7 @@ use super::{new_id, render, Directory, DirectoryError, Outcome, Precondition, Re
 use crate::change::Change;
 use crate::scim::patch::{self, MemberChange, PatchStep};
 use crate::scim::{resource, ResourceKind};
-use crate::store::groups as store_groups;
-use crate::store::{Connection, MemberRow, MembersAdded, StoredResource};
+use crate::store::{DirectoryTx, MemberRow, MembersAdded, StoredResource};
 
 const GROUP: ResourceKind = ResourceKind::Group;
 
@@ -32,39 +31,39 @@ struct Delta {
 
 /// Add `ids` to the group: a group cannot contain itself, and every member must be a user or
 /// group of the source. Returns how many were added.
-fn add_members(conn: &Connection, source_id: i64, group: &StoredResource, ids: &[String]) -> Result<u64> {
+fn add_members(tx: &mut dyn DirectoryTx, source_id: i64, group: &StoredResource, ids: &[String]) -> Result<u64> {
     if ids.contains(&group.id) {
         return Err(DirectoryError::SelfMember(group.id.clone()));
     }
-    match store_groups::add_members(conn, source_id, group, ids)? {
+    match tx.add_members(source_id, group, ids)? {
         MembersAdded::Added(n) => Ok(n),
         MembersAdded::UnknownMember(id) => Err(DirectoryError::UnknownMember(id)),
     }
 }
 
 fn apply_member_change(
-    conn: &Connection,
+    tx: &mut dyn DirectoryTx,
     source_id: i64,
     group: &StoredResource,
     change: MemberChange,
     delta: &mut Delta,
 ) -> Result<()> {
     match change {
-        MemberChange::Add(ids) => delta.added += add_members(conn, source_id, group, &ids)?,
-        MemberChange::Remove(ids) => delta.removed += store_groups::remove_members(conn, group, &ids)?,
-        MemberChange::RemoveAll => delta.removed += store_groups::remove_all_members(conn, group)?,
+        MemberChange::Add(ids) => delta.added += add_members(tx, source_id, group, &ids)?,
+        MemberChange::Remove(ids) => delta.removed += tx.remove_members(group, &ids)?,
+        MemberChange::RemoveAll => delta.removed += tx.remove_all_members(group)?,
         MemberChange::ReplaceAll(ids) => {
-            delta.removed += store_groups::remove_all_members(conn, group)?;
-            delta.added += add_members(conn, source_id, group, &ids)?;
+            delta.removed += tx.remove_all_members(group)?;
+            delta.added += add_members(tx, source_id, group, &ids)?;
         }
         MemberChange::RemoveWhere(filter) => {
-            let members = store_groups::members_of(conn, group.rowid)?;
+            let members = tx.members_of(group.rowid)?;
             let ids: Vec<String> = members
                 .into_iter()
                 .filter(|m| filter.matches(&json!({"value": m.value, "type": m.kind, "display": m.display}), GROUP))
                 .map(|m| m.value)
                 .collect();
-            delta.removed += store_groups::remove_members(conn, group, &ids)?;
+            delta.removed += tx.remove_members(group, &ids)?;
         }
     }
     Ok(())
@@ -107,12 +106,13 @@ impl Directory {
         let doc = resource::normalize(GROUP, body)?;
         let (id, source_id) = (new_id(), source.id);
         let (stored, members) = self
-            .write(move |conn| {
-                let group = store_groups::insert_group(conn, source_id, &id, &doc)
+            .write(move |tx| {
+                let group = tx
+                    .insert_group(source_id, &id, &doc)
                     .map_err(|e| DirectoryError::on_name_clash(e, display_name(&doc)))?;
-                let added = add_members(conn, source_id, &group, &member_ids)?;
-                store_groups::adjust_count(conn, group.rowid, added as i64)?;
-                let members = store_groups::members_of(conn, group.rowid)?;
+                let added = add_members(tx, source_id, &group, &member_ids)?;
+                tx.adjust_count(group.rowid, added as i64)?;
+                let members = tx.members_of(group.rowid)?;
                 Ok((group, members))
             })
             .await?;
@@ -129,18 +129,14 @@ impl Directory {
         // The group and its members as of one moment.
         let (stored, members) = self
             .store
-            .snapshot(|conn| {
-                let Some(group) = store_groups::get_group(conn, source.id, id)? else { return Ok(None) };
-                let members = if with_members { Some(store_groups::members_of(conn, group.rowid)?) } else { None };
-                Ok(Some((group, members)))
-            })?
+            .group_with_members(source.id, id, with_members)?
             .ok_or_else(|| DirectoryError::not_found(GROUP, id))?;
         let body = render(GROUP, &stored, &source.base_url, members.as_deref());
         Ok((stored, body))
     }
 
     pub(super) fn members(&self, group: &StoredResource) -> Result<Vec<MemberRow>> {
-        Ok(self.store.read(|conn| store_groups::members_of(conn, group.rowid))?)
+        Ok(self.store.members_of(group.rowid)?)
     }
 
     pub async fn replace_group(
@@ -178,18 +174,15 @@ impl Directory {
     ) -> Result<Outcome> {
         let (source_id, id) = (source.id, id.to_string());
         let (before, stored, delta) = self
-            .write(move |conn| {
-                let current = store_groups::get_group(conn, source_id, &id)?
-                    .ok_or_else(|| DirectoryError::not_found(GROUP, &id))?;
+            .write(move |tx| {
+                let current = tx.group(source_id, &id)?.ok_or_else(|| DirectoryError::not_found(GROUP, &id))?;
                 pre.check(current.version)?;
                 let mut doc = replacement.unwrap_or_else(|| current.doc.clone());
                 let mut delta = Delta::default();
                 for step in steps {
                     match step {
                         PatchStep::Document(op) => patch::apply(&mut doc, GROUP, std::slice::from_ref(&op))?,
-                        PatchStep::Members(change) => {
-                            apply_member_change(conn, source_id, &current, change, &mut delta)?
-                        }
+                        PatchStep::Members(change) => apply_member_change(tx, source_id, &current, change, &mut delta)?,
                     }
                 }
                 let doc = resource::normalize(GROUP, doc)?;
@@ -197,7 +190,8 @@ impl Directory {
                     return Ok((current.doc.clone(), current, delta));
                 }
                 let member_delta = delta.added as i64 - delta.removed as i64;
-                let updated = store_groups::update_group(conn, &current, &doc, member_delta)
+                let updated = tx
+                    .update_group(&current, &doc, member_delta)
                     .map_err(|e| DirectoryError::on_name_clash(e, display_name(&doc)))?;
                 Ok((current.doc, updated, delta))
             })

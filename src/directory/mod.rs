@@ -21,7 +21,7 @@ pub use render::{etag, render};
 use crate::change::Change;
 use crate::scim::filter::AttrPath;
 use crate::scim::{resource, ResourceKind};
-use crate::store::{resources, Connection, Store, StoredResource};
+use crate::store::{DirectoryTx, Store, StoredResource};
 
 /// The source a request is for, resolved and authorised by the caller.
 #[derive(Debug, Clone)]
@@ -127,13 +127,13 @@ impl Directory {
         Directory { store }
     }
 
-    /// One write of the directory in the writer's transaction: on disk when it returns `Ok`,
+    /// One write of the directory in one write transaction: durable when it returns `Ok`,
     /// undone when it returns a refusal.
     async fn write<T: Send + 'static>(
         &self,
-        write: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+        write: impl FnOnce(&mut dyn DirectoryTx) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        self.store.writer().write(write).await
+        self.store.write(write).await
     }
 
     /// A user or group as the client selected it (`attributes`, `excludedAttributes`): its
@@ -148,10 +148,8 @@ impl Directory {
         excluded: &[AttrPath],
     ) -> Result<(i64, String, Body)> {
         if answers_with_stored_text(kind, attributes, excluded) {
-            let stored = self
-                .store
-                .read(|conn| resources::get(conn, kind, source.id, id))?
-                .ok_or_else(|| DirectoryError::not_found(kind, id))?;
+            let stored =
+                self.store.resource(kind, source.id, id)?.ok_or_else(|| DirectoryError::not_found(kind, id))?;
             let body = render_text(kind, &stored, &source.base_url)?;
             return Ok((stored.version, stored.id, Body::Text(body)));
         }
@@ -166,11 +164,10 @@ impl Directory {
     pub async fn delete(&self, source: &SourceRef, kind: ResourceKind, id: &str, pre: Precondition) -> Result<Outcome> {
         let (source_id, id) = (source.id, id.to_string());
         let deleted = self
-            .write(move |conn| {
-                let current =
-                    resources::get(conn, kind, source_id, &id)?.ok_or_else(|| DirectoryError::not_found(kind, &id))?;
+            .write(move |tx| {
+                let current = tx.resource(kind, source_id, &id)?.ok_or_else(|| DirectoryError::not_found(kind, &id))?;
                 pre.check(current.version)?;
-                resources::delete(conn, kind, source_id, &current)?;
+                tx.delete(kind, source_id, &current.meta())?;
                 Ok(current.parse()?)
             })
             .await?;

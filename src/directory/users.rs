@@ -5,8 +5,7 @@ use serde_json::Value;
 use super::{new_id, render, Directory, DirectoryError, Outcome, Precondition, Result, SourceRef};
 use crate::change::Change;
 use crate::scim::{patch, resource, ResourceKind, ScimError};
-use crate::store::users as store_users;
-use crate::store::StoredResource;
+use crate::store::{PreparedUser, StoredResource};
 
 const USER: ResourceKind = ResourceKind::User;
 
@@ -80,7 +79,7 @@ impl Directory {
     pub async fn create_user(&self, source: &SourceRef, body: Value) -> Result<Outcome> {
         let doc = resource::normalize(USER, body)?;
         let name = user_name(&doc).to_string();
-        let stored = (self.store.writer().create_user(source.id, new_id(), doc).await)
+        let stored = (self.store.create_user(source.id, new_id(), doc).await)
             .map_err(|e| DirectoryError::on_name_clash(e, &name))?;
         let body = render(USER, &stored, &source.base_url, None);
         let summary = format!("created user {}", user_name(&stored.doc));
@@ -88,8 +87,7 @@ impl Directory {
     }
 
     pub async fn get_user(&self, source: &SourceRef, id: &str) -> Result<(StoredResource, Value)> {
-        let stored = (self.store.read(|conn| store_users::get_user(conn, source.id, id))?)
-            .ok_or_else(|| DirectoryError::not_found(USER, id))?;
+        let stored = (self.store.user(source.id, id)?).ok_or_else(|| DirectoryError::not_found(USER, id))?;
         let body = render(USER, &stored, &source.base_url, None);
         Ok((stored, body))
     }
@@ -128,19 +126,18 @@ impl Directory {
         F: Fn(&Value) -> Result<Value, ScimError> + Send + Sync + 'static,
     {
         for _ in 0..if large { OPTIMISTIC_TRIES } else { 0 } {
-            let current = (self.store.read(|conn| store_users::get_user(conn, source.id, id))?)
-                .ok_or_else(|| DirectoryError::not_found(USER, id))?;
+            let current = (self.store.user(source.id, id)?).ok_or_else(|| DirectoryError::not_found(USER, id))?;
             pre.check(current.version)?;
             let doc = change(&current.doc)?;
             if doc == current.doc {
                 return Ok(self.updated(source, &current.doc.clone(), current));
             }
-            let prepared = store_users::PreparedUser::new(&current.doc, doc);
+            let prepared = PreparedUser::new(&current.doc, doc);
             let name = user_name(prepared.doc()).to_string();
             let (source_id, meta) = (source.id, current.meta());
             let written = self
-                .write(move |conn| {
-                    store_users::update_user_if_current(conn, source_id, &meta, prepared)
+                .write(move |tx| {
+                    tx.update_user_if_current(source_id, &meta, prepared)
                         .map_err(|e| DirectoryError::on_name_clash(e, &name))
                 })
                 .await?;
@@ -150,17 +147,17 @@ impl Directory {
         }
         let (source_id, id) = (source.id, id.to_string());
         let (before, stored) = self
-            .write(move |conn| {
-                let current =
-                    store_users::get_user(conn, source_id, &id)?.ok_or_else(|| DirectoryError::not_found(USER, &id))?;
+            .write(move |tx| {
+                let current = tx.user(source_id, &id)?.ok_or_else(|| DirectoryError::not_found(USER, &id))?;
                 pre.check(current.version)?;
                 let doc = change(&current.doc)?;
                 if doc == current.doc {
                     return Ok((current.doc.clone(), current));
                 }
                 let name = user_name(&doc).to_string();
-                let prepared = store_users::PreparedUser::new(&current.doc, doc);
-                let updated = store_users::update_user_if_current(conn, source_id, &current, prepared)
+                let prepared = PreparedUser::new(&current.doc, doc);
+                let updated = tx
+                    .update_user_if_current(source_id, &current.meta(), prepared)
                     .map_err(|e| DirectoryError::on_name_clash(e, &name))?
                     .ok_or_else(|| DirectoryError::not_found(USER, &id))?;
                 Ok((current.doc, updated))

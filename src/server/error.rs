@@ -31,12 +31,23 @@ impl IntoResponse for ScimError {
         if self.status == 429 {
             resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
+        if self.status == 503 {
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_UNAVAILABLE));
+        }
         resp.extensions_mut().insert(RequestRecord::refused(&self.detail));
         resp
     }
 }
 
+/// Seconds a client is asked to wait while the database is out of reach.
+const RETRY_AFTER_UNAVAILABLE: &str = "5";
+
 fn internal(error: StoreError) -> ScimError {
+    if error.is_unavailable() {
+        // Not the client's fault and not lasting: Entra retries a 503 (and says why in its log).
+        tracing::warn!(error = %error, "the database is unavailable: answering 503");
+        return ScimError::new(503, None, "ScimDesk cannot reach its database right now; retry in a few seconds");
+    }
     tracing::error!(error = %error, "store failure");
     ScimError::internal()
 }

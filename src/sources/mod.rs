@@ -105,12 +105,33 @@ pub struct Sources {
     settings: Arc<Settings>,
     keychain: Keychain,
     /// Sources by slug as last read, for authenticating requests without a query each time.
-    auth_cache: Mutex<HashMap<String, (Arc<SourceRow>, Instant)>>,
+    /// Entries are trusted for a second; where the store announces changes made by other
+    /// processes (PostgreSQL), the cache is emptied at once.
+    auth_cache: Arc<Mutex<AuthCache>>,
 }
+
+/// Sources by slug, with when each was read.
+type AuthCache = HashMap<String, (Arc<SourceRow>, Instant)>;
 
 impl Sources {
     pub(crate) fn new(store: Store, events: Arc<Events>, settings: Arc<Settings>) -> Self {
-        Sources { store, events, settings, keychain: Keychain::default(), auth_cache: Mutex::new(HashMap::new()) }
+        let auth_cache: Arc<Mutex<AuthCache>> = Arc::default();
+        if let Some(mut changes) = store.source_changes() {
+            let cache = Arc::downgrade(&auth_cache);
+            tokio::spawn(async move {
+                loop {
+                    let changed = changes.recv().await;
+                    let Some(cache) = cache.upgrade() else { break };
+                    match changed {
+                        Ok(()) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                            cache.lock().expect("auth cache lock").clear();
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    }
+                }
+            });
+        }
+        Sources { store, events, settings, keychain: Keychain::default(), auth_cache }
     }
 
     async fn keychain_call<T: Send + 'static>(

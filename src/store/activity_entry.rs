@@ -25,22 +25,7 @@ pub(super) fn change_json(change: &Change) -> String {
     serde_json::to_string(change).expect("a Change serialises")
 }
 
-pub(super) fn change_from_column(text: Option<String>) -> rusqlite::Result<Change> {
-    let text =
-        text.ok_or_else(|| rusqlite::Error::InvalidColumnType(7, "change".into(), rusqlite::types::Type::Null))?;
-    serde_json::from_str(&text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e)))
-}
-
-pub(super) fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActivityEntry> {
-    Ok(ActivityEntry {
-        id: r.get(0)?,
-        time: r.get(1)?,
-        method: r.get(2)?,
-        path: r.get(3)?,
-        status: r.get(4)?,
-        summary: r.get(5)?,
-        latency_us: r.get(6)?,
-        change: change_from_column(r.get(7)?)?,
-    })
+/// The `Change` a log row kept as JSON.
+pub(super) fn change_from_json(text: &str) -> serde_json::Result<Change> {
+    serde_json::from_str(text)
 }

@@ -76,11 +76,33 @@ impl GroupColumns {
     }
 }
 
+/// A user's new document made ready for the writer: its indexed columns and its text computed
+/// beforehand, so that the write itself is only SQL (a large document's columns take
+/// milliseconds; the writer serves every source).
+pub struct PreparedUser {
+    pub(crate) doc: Value,
+    pub(crate) text: String,
+    pub(crate) cols: UserColumns,
+    pub(crate) emails_changed: bool,
+}
+
+impl PreparedUser {
+    /// `doc`, the new document of the user whose document is now `current`.
+    pub fn new(current: &Value, doc: Value) -> Self {
+        let cols = UserColumns::from_doc(&doc);
+        let emails_changed = UserColumns::from_doc(current).email_keys != cols.email_keys;
+        PreparedUser { text: doc.to_string(), doc, cols, emails_changed }
+    }
+
+    pub fn doc(&self) -> &Value {
+        &self.doc
+    }
+}
+
 pub fn run_json(run: &RefusalRun) -> String {
     serde_json::to_string(run).expect("a RefusalRun serialises")
 }
 
-pub fn run_from_json(text: String) -> rusqlite::Result<RefusalRun> {
-    serde_json::from_str(&text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+pub fn run_from_json(text: &str) -> serde_json::Result<RefusalRun> {
+    serde_json::from_str(text)
 }

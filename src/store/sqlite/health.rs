@@ -6,13 +6,15 @@
 //! see the same figures, and reading them is a lookup, not a walk over 10,000 rows.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::activity_entry::{entry_from_row, ActivityEntry};
-use super::columns::{run_from_json, run_json};
-use super::{Result, Store, StoreError};
+use super::activity::entry_from_row;
+use super::unknown_slugs;
+use super::SqliteStore;
+use crate::store::columns::run_json;
+use crate::store::log_update::{record_traffic, LogTables};
+use crate::store::{ActivityEntry, Result, SourceTraffic, StoreError, UnknownSlugRow};
 use crate::traffic::{self, Cycle, Traffic};
 
 /// Added by version 3 of the activity log (with `unknown_slugs.rs`'s table).
@@ -46,21 +48,13 @@ pub(super) const HEALTH_SCHEMA: &str = "
     );
 ";
 
-/// Cycles kept per source: about four weeks at Entra's pace.
-pub const CYCLES_KEPT: i64 = 1_000;
-
-/// A source with its traffic and newest cycle.
-#[derive(Debug, Clone)]
-pub struct SourceTraffic {
-    pub source_id: i64,
-    pub slug: String,
-    pub name: String,
-    pub enabled: bool,
-    pub traffic: Traffic,
-    pub last_cycle: Option<Cycle>,
-}
-
 const CYCLE_COLUMNS: &str = "started, ended, requests, created, updated, deleted, refused";
+
+/// A refusal run kept as JSON.
+pub(super) fn run_from_column(text: String) -> rusqlite::Result<crate::traffic::RefusalRun> {
+    crate::store::columns::run_from_json(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
 
 fn cycle_from(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Cycle> {
     Ok(Cycle {
@@ -74,27 +68,17 @@ fn cycle_from(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Cycle> {
     })
 }
 
-/// One source's traffic and cycles as a write changes them.
-struct SourceUpdate {
-    source_id: i64,
-    /// Rows of a source deleted meanwhile are left out (as their activity rows are).
-    exists: bool,
-    traffic: Traffic,
-    /// The cycles this write touches, oldest first, with their ids; the last is the current one.
-    cycles: Vec<(i64, Cycle)>,
-    /// Unix ms of the current cycle's newest request.
-    current_end: Option<i64>,
-    started_new: bool,
-}
+/// The log's tables of traffic, cycles and unknown slugs on the writer's connection.
+pub(super) struct SqliteLog<'c>(pub(super) &'c Connection);
 
-impl SourceUpdate {
-    fn load(conn: &Connection, source_id: i64) -> Result<SourceUpdate> {
-        let exists = conn
-            .prepare_cached("SELECT 1 FROM main.sources WHERE id = ?")?
-            .query_row([source_id], |_| Ok(()))
-            .optional()?
-            .is_some();
-        let traffic = conn
+impl LogTables for SqliteLog<'_> {
+    fn source_exists(&mut self, source_id: i64) -> Result<bool> {
+        Ok(self.0.prepare_cached("SELECT 1 FROM main.sources WHERE id = ?")?.exists([source_id])?)
+    }
+
+    fn traffic(&mut self, source_id: i64) -> Result<Option<Traffic>> {
+        Ok(self
+            .0
             .prepare_cached(
                 "SELECT requests, refused, last_request, last_accepted, unauthorized FROM log.traffic WHERE source_id = ?",
             )?
@@ -104,103 +88,88 @@ impl SourceUpdate {
                     refused: r.get(1)?,
                     last_request: r.get(2)?,
                     last_accepted: r.get(3)?,
-                    unauthorized: run_from_json(r.get(4)?)?,
+                    unauthorized: run_from_column(r.get(4)?)?,
                 })
             })
-            .optional()?
-            .unwrap_or_default();
-        let current = conn
+            .optional()?)
+    }
+
+    fn newest_cycle(&mut self, source_id: i64) -> Result<Option<(i64, Cycle)>> {
+        Ok(self
+            .0
             .prepare_cached(&format!(
                 "SELECT id, {CYCLE_COLUMNS} FROM log.cycles WHERE source_id = ? ORDER BY id DESC LIMIT 1"
             ))?
             .query_row([source_id], |r| Ok((r.get::<_, i64>(0)?, cycle_from(r, 1)?)))
-            .optional()?;
-        let current_end = current.as_ref().and_then(|(_, c)| traffic::unix_ms(&c.ended));
-        Ok(SourceUpdate {
-            source_id,
-            exists,
-            traffic,
-            cycles: current.into_iter().collect(),
-            current_end,
-            started_new: false,
-        })
+            .optional()?)
     }
 
-    fn add(&mut self, entry: &ActivityEntry, at: i64, gap: Duration) {
-        let continues = self.current_end.is_some_and(|end| Cycle::continues(end, at, gap));
-        if !continues {
-            let id = self.cycles.last().map_or(0, |(id, _)| *id) + 1;
-            self.cycles.push((id, Cycle::starting(&entry.time)));
-            self.started_new = true;
-        }
-        let (_, cycle) = self.cycles.last_mut().expect("a current cycle");
-        cycle.count(&entry.time, entry.status, &entry.change);
-        self.current_end = Some(self.current_end.map_or(at, |end| end.max(at)));
-        self.traffic.count(&entry.time, at, entry.status);
-    }
-
-    fn save(&self, conn: &Connection) -> Result<()> {
-        if !self.exists {
-            return Ok(());
-        }
-        let mut upsert = conn.prepare_cached(&format!(
-            "INSERT OR REPLACE INTO log.cycles (source_id, id, {CYCLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))?;
-        for (id, c) in &self.cycles {
-            upsert.execute(params![
-                self.source_id,
-                id,
-                c.started,
-                c.ended,
-                c.requests,
-                c.created,
-                c.updated,
-                c.deleted,
-                c.refused
+    fn save_cycle(&mut self, source_id: i64, id: i64, c: &Cycle) -> Result<()> {
+        self.0
+            .prepare_cached(&format!(
+                "INSERT OR REPLACE INTO log.cycles (source_id, id, {CYCLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ))?
+            .execute(params![
+                source_id, id, c.started, c.ended, c.requests, c.created, c.updated, c.deleted, c.refused
             ])?;
-        }
-        if let (true, Some((newest, _))) = (self.started_new, self.cycles.last()) {
-            conn.prepare_cached("DELETE FROM log.cycles WHERE source_id = ? AND id <= ?")?
-                .execute(params![self.source_id, newest - CYCLES_KEPT])?;
-        }
-        let t = &self.traffic;
-        conn.prepare_cached(
-            "INSERT OR REPLACE INTO log.traffic (source_id, requests, refused, last_request, last_accepted, unauthorized)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )?
-        .execute(params![
-            self.source_id,
-            t.requests,
-            t.refused,
-            t.last_request,
-            t.last_accepted,
-            run_json(&t.unauthorized)
-        ])?;
         Ok(())
     }
-}
 
-/// Extend each source's cycles and traffic with the rows of a write (in the order written);
-/// Entra's cycles are `interval` apart.
-pub(super) fn record_traffic(conn: &Connection, rows: &[(i64, ActivityEntry)], interval: Duration) -> Result<()> {
-    let gap = traffic::cycle_gap(interval);
-    // A write holds the rows of a few sources: a list is enough.
-    let mut updates: Vec<SourceUpdate> = Vec::new();
-    for (source_id, entry) in rows {
-        if !traffic::is_traffic(&entry.change) {
-            continue;
-        }
-        let Some(at) = traffic::unix_ms(&entry.time) else { continue };
-        let index = match updates.iter().position(|u| u.source_id == *source_id) {
-            Some(i) => i,
-            None => {
-                updates.push(SourceUpdate::load(conn, *source_id)?);
-                updates.len() - 1
-            }
-        };
-        updates[index].add(entry, at, gap);
+    fn forget_cycles_through(&mut self, source_id: i64, id: i64) -> Result<()> {
+        self.0
+            .prepare_cached("DELETE FROM log.cycles WHERE source_id = ? AND id <= ?")?
+            .execute(params![source_id, id])?;
+        Ok(())
     }
-    updates.iter().try_for_each(|u| u.save(conn))
+
+    fn save_traffic(&mut self, source_id: i64, t: &Traffic) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "INSERT OR REPLACE INTO log.traffic (source_id, requests, refused, last_request, last_accepted, unauthorized)
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )?
+            .execute(params![source_id, t.requests, t.refused, t.last_request, t.last_accepted, run_json(&t.unauthorized)])?;
+        Ok(())
+    }
+
+    fn unknown_slug(&mut self, slug: &str) -> Result<Option<UnknownSlugRow>> {
+        unknown_slugs::unknown_slug(self.0, slug)
+    }
+
+    fn save_unknown_slug(&mut self, row: &UnknownSlugRow) -> Result<()> {
+        unknown_slugs::save_unknown_slug(self.0, row)
+    }
+
+    fn forget_unknown_slugs_seen_before(&mut self, time: &str) -> Result<usize> {
+        Ok(self
+            .0
+            .prepare_cached("DELETE FROM log.unknown_slugs WHERE slug <> '' AND last_seen < ?")?
+            .execute([time])?)
+    }
+
+    fn quietest_unknown_slug_seen_before(&mut self, time: &str) -> Result<Option<(String, u64)>> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "SELECT slug, requests FROM log.unknown_slugs WHERE slug <> '' AND last_seen < ?
+                 ORDER BY requests, last_seen LIMIT 1",
+            )?
+            .query_row([time], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))
+            .optional()?)
+    }
+
+    fn delete_unknown_slug(&mut self, slug: &str) -> Result<()> {
+        self.0.prepare_cached("DELETE FROM log.unknown_slugs WHERE slug = ?")?.execute([slug])?;
+        Ok(())
+    }
+
+    fn count_unknown_slugs(&mut self) -> Result<usize> {
+        let n: i64 = self
+            .0
+            .prepare_cached("SELECT COUNT(*) FROM log.unknown_slugs WHERE slug <> ''")?
+            .query_row([], |r| r.get(0))?;
+        Ok(n as usize)
+    }
 }
 
 /// Version 2 to 3: the cycles and traffic of the rows already in the log, once, as if they had been
@@ -221,7 +190,7 @@ pub(super) fn fill_from_rows(conn: &Connection) -> Result<()> {
             .query_map([source_id], |r| Ok((source_id, entry_from_row(r)?)))?
             .collect::<rusqlite::Result<_>>()?;
         rows_read += rows.len();
-        record_traffic(&tx, &rows, traffic::DEFAULT_CYCLE_INTERVAL)?;
+        record_traffic(&mut SqliteLog(&tx), &rows, traffic::DEFAULT_CYCLE_INTERVAL)?;
     }
     tx.commit()?;
     if rows_read > 0 {
@@ -237,9 +206,9 @@ pub(super) fn delete_source_rows(conn: &Connection, source_id: i64) -> Result<()
     Ok(())
 }
 
-impl Store {
+impl SqliteStore {
     /// Sources (one, or all when `slug` is `None`), by name, with their traffic and newest cycle.
-    pub fn source_traffic(&self, slug: Option<&str>) -> Result<Vec<SourceTraffic>> {
+    pub(super) fn source_traffic(&self, slug: Option<&str>) -> Result<Vec<SourceTraffic>> {
         self.snapshot(|conn| {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT s.id, s.slug, s.name, s.enabled,
@@ -261,7 +230,7 @@ impl Store {
                         refused: r.get(5)?,
                         last_request: r.get(6)?,
                         last_accepted: r.get(7)?,
-                        unauthorized: run_from_json(r.get(8)?)?,
+                        unauthorized: run_from_column(r.get(8)?)?,
                     },
                 };
                 let last_cycle = match r.get::<_, Option<String>>(9)? {
@@ -282,7 +251,7 @@ impl Store {
     }
 
     /// A source's newest cycles, newest first.
-    pub fn cycles(&self, source_id: i64, limit: i64) -> Result<Vec<Cycle>> {
+    pub(super) fn cycles(&self, source_id: i64, limit: i64) -> Result<Vec<Cycle>> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {CYCLE_COLUMNS} FROM log.cycles WHERE source_id = ? ORDER BY id DESC LIMIT ?"
@@ -293,7 +262,7 @@ impl Store {
     }
 
     /// What the newest 401 of a source said (why its token was refused).
-    pub fn newest_unauthorized(&self, source_id: i64) -> Result<Option<String>> {
+    pub(super) fn newest_unauthorized(&self, source_id: i64) -> Result<Option<String>> {
         self.read(|conn| {
             // Walks back from the newest row; asked only while 401s are the newest refusals.
             Ok(conn
@@ -303,11 +272,6 @@ impl Store {
                 .query_row([source_id], |r| r.get(0))
                 .optional()?)
         })
-    }
-
-    /// Entra's interval between cycles, which tells the log's writer where a cycle ends.
-    pub fn set_cycle_interval(&self, interval: Duration) {
-        self.activity.set_cycle_interval(interval);
     }
 }
 
@@ -323,6 +287,8 @@ pub(super) fn refused_counts(conn: &Connection) -> Result<HashMap<String, u64>, 
 pub(super) mod tests {
     use super::*;
     use crate::change::Change;
+    use crate::store::Store;
+    use std::time::Duration;
 
     pub(crate) const MINUTE: i64 = 60_000;
     /// 2026-05-01T10:00:00Z
@@ -349,7 +315,7 @@ pub(super) mod tests {
     }
 
     pub(crate) async fn store_with_source(dir: &std::path::Path) -> (Store, i64) {
-        crate::store::activity::tests::store_with_source(dir, "entra").await
+        super::super::activity::tests::store_with_source(dir, "entra").await
     }
 
     /// Two bursts ten minutes apart (Entra's default gap is five), with a check and refusals.
@@ -434,7 +400,7 @@ pub(super) mod tests {
         let upgraded = tokio::runtime::Runtime::new().unwrap().block_on(async {
             let store = Store::open(dir.path()).await.unwrap();
             let version: i64 =
-                store.read(|conn| Ok(conn.query_row("PRAGMA log.user_version", [], |r| r.get(0))?)).unwrap();
+                store.sqlite().read(|conn| Ok(conn.query_row("PRAGMA log.user_version", [], |r| r.get(0))?)).unwrap();
             assert_eq!(version, 3);
             let source = store.source_traffic(None).unwrap().remove(0);
             (store.cycles(source.source_id, 10).unwrap(), source.traffic)
@@ -452,8 +418,10 @@ pub(super) mod tests {
         assert_eq!(store.cycles(source_id, 10).unwrap().len(), 1);
         assert!(store.delete_source("entra").await.unwrap());
         assert!(store.cycles(source_id, 10).unwrap().is_empty());
-        let left: i64 =
-            store.read(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM log.traffic", [], |r| r.get(0))?)).unwrap();
+        let left: i64 = store
+            .sqlite()
+            .read(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM log.traffic", [], |r| r.get(0))?))
+            .unwrap();
         assert_eq!(left, 0);
     }
 }

@@ -20,12 +20,11 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::connection::exec;
-use super::resources::StoredResource;
+use super::directory_tx::SqliteTx;
 use super::users;
-use super::StoreError;
+use crate::store::backend::{Completion, WriteJob};
+use crate::store::{StoreError, StoredResource};
 
-/// Called once the batch a write belonged to is committed (`true`) or rolled back (`false`).
-type Completion = Box<dyn FnOnce(bool) + Send>;
 type SingleJob = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
 
 enum Job {
@@ -45,8 +44,8 @@ struct NewUser {
 impl NewUser {
     fn completion(self, result: Result<StoredResource, StoreError>) -> Completion {
         let reply = self.reply;
-        Box::new(move |committed| {
-            let _ = reply.send(if committed { result } else { Err(StoreError::CommitFailed) });
+        Box::new(move |ended| {
+            let _ = reply.send(ended.and(result));
         })
     }
 }
@@ -59,21 +58,26 @@ const MAX_BATCH: usize = 512;
 
 /// The handle every writer of the store uses; the thread stops when the last handle is dropped.
 #[derive(Clone)]
-pub struct Writer {
+pub(super) struct Writer {
     jobs: mpsc::Sender<Job>,
 }
 
 impl Writer {
-    pub fn start(conn: Connection) -> std::io::Result<Self> {
+    pub(super) fn start(conn: Connection) -> std::io::Result<Self> {
         let (jobs, rx) = mpsc::channel();
         std::thread::Builder::new().name("scimdesk-writer".into()).spawn(move || run(conn, rx))?;
         Ok(Writer { jobs })
     }
 
+    /// Queue a write of the directory; its completion answers its caller.
+    pub(super) fn write_job(&self, job: WriteJob) -> Result<(), StoreError> {
+        let job: SingleJob = Box::new(move |conn| job(&mut SqliteTx(conn)));
+        self.jobs.send(Job::Single(job)).map_err(|_| StoreError::WriterStopped)
+    }
+
     /// Run `write` in the write transaction and return its result once it is on disk. A write
-    /// that returns an error is undone (its savepoint is rolled back); the error is the caller's
-    /// own type, so that a rule of the directory can refuse a write without the store knowing it.
-    pub async fn write<T, E, F>(&self, write: F) -> Result<T, E>
+    /// that returns an error is undone (its savepoint is rolled back).
+    pub(super) async fn write_raw<T, E, F>(&self, write: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -83,8 +87,11 @@ impl Writer {
         let job: SingleJob = Box::new(move |conn| {
             let result = write(conn);
             let ok = result.is_ok();
-            let completion: Completion = Box::new(move |committed| {
-                let _ = tx.send(if committed { result } else { Err(StoreError::CommitFailed.into()) });
+            let completion: Completion = Box::new(move |ended| {
+                let _ = tx.send(match ended {
+                    Ok(()) => result,
+                    Err(e) => Err(e.into()),
+                });
             });
             (ok, completion)
         });
@@ -93,7 +100,12 @@ impl Writer {
     }
 
     /// Insert a new user (a userName taken in any letter case is a 409) once it is on disk.
-    pub async fn create_user(&self, source_id: i64, id: String, doc: Value) -> Result<StoredResource, StoreError> {
+    pub(super) async fn create_user(
+        &self,
+        source_id: i64,
+        id: String,
+        doc: Value,
+    ) -> Result<StoredResource, StoreError> {
         let (reply, rx) = oneshot::channel();
         self.jobs.send(Job::NewUser(NewUser { source_id, id, doc, reply })).map_err(|_| StoreError::WriterStopped)?;
         rx.await.map_err(|_| StoreError::CommitFailed)?
@@ -119,7 +131,7 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
             let _ = exec(&conn, "ROLLBACK");
         }
         for completion in completions.unwrap_or_default() {
-            completion(committed);
+            completion(if committed { Ok(()) } else { Err(StoreError::CommitFailed) });
         }
     }
 }
@@ -148,7 +160,7 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Job>) -> Result<Vec<Completion>,
         if let Err(e) = step {
             tracing::error!(error = %e, "a write's savepoint failed; the batch is rolled back");
             for completion in completions {
-                completion(false);
+                completion(Err(StoreError::CommitFailed));
             }
             return Err(e);
         }

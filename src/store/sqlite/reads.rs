@@ -7,7 +7,7 @@ use rusqlite::Connection;
 
 use super::activity::attach_log;
 use super::connection::{self, Access};
-use super::Result;
+use crate::store::Result;
 
 /// Idle read connections kept open; more are opened when more reads run at once, and closed
 /// when they come back to a full pool.

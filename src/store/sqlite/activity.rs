@@ -13,18 +13,18 @@
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::{params, Connection, ToSql};
 
-use super::activity_entry::{change_json, entry_from_row, ActivityEntry};
 use super::connection::Access;
 use super::health::{self, HEALTH_SCHEMA};
-use super::unknown_slugs::{self, UnknownSlugBuffer, UNKNOWN_SLUGS_SCHEMA};
-use super::{Result, Store, StoreError, Writer};
+use super::unknown_slugs::UNKNOWN_SLUGS_SCHEMA;
+use super::SqliteStore;
 use crate::change::Change;
-use crate::traffic::DEFAULT_CYCLE_INTERVAL;
+use crate::store::activity_entry::{change_from_json, change_json};
+use crate::store::log_update::record_traffic;
+use crate::store::{ActivityEntry, Result, StoreError, ACTIVITY_RETENTION};
 
 /// The activity log's file, next to the directory's.
 pub const ACTIVITY_FILE: &str = "activity.db";
@@ -136,105 +136,11 @@ fn change_of_old_row(method: &str, path: &str, status: i64, summary: &str) -> Ch
     }
 }
 
-/// Rows kept per source; older ones are pruned as new ones arrive.
-pub const ACTIVITY_RETENTION: i64 = 10_000;
-/// How often buffered rows are written.
-pub const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
-/// Rows held in memory at most; past this (the disk cannot keep up) rows are dropped and logged.
-const MAX_BUFFERED: usize = 100_000;
 /// Rows per INSERT statement (9 parameters each, well under SQLite's limit).
 const ROWS_PER_INSERT: usize = 200;
 
-/// Activity rows waiting to be written: (source id, row); and the requests for unknown slugs.
-#[derive(Clone)]
-pub(super) struct ActivityBuffer {
-    rows: Arc<Mutex<Vec<(i64, ActivityEntry)>>>,
-    unknown_slugs: Arc<Mutex<UnknownSlugBuffer>>,
-    dropped: Arc<std::sync::atomic::AtomicU64>,
-    /// Entra's cycle interval in ms (the setting), which tells where a cycle ends.
-    cycle_interval_ms: Arc<std::sync::atomic::AtomicU64>,
-}
-
-impl Default for ActivityBuffer {
-    fn default() -> Self {
-        ActivityBuffer {
-            rows: Arc::default(),
-            unknown_slugs: Arc::default(),
-            dropped: Arc::default(),
-            cycle_interval_ms: Arc::new((DEFAULT_CYCLE_INTERVAL.as_millis() as u64).into()),
-        }
-    }
-}
-
-impl ActivityBuffer {
-    pub(super) fn push_unknown_slug(&self, slug: &str, time: String) {
-        self.unknown_slugs.lock().expect("unknown slugs buffer").push(slug, time);
-    }
-
-    pub(super) fn set_cycle_interval(&self, interval: Duration) {
-        self.cycle_interval_ms.store(interval.as_millis() as u64, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    fn cycle_interval(&self) -> Duration {
-        Duration::from_millis(self.cycle_interval_ms.load(std::sync::atomic::Ordering::Relaxed))
-    }
-
-    fn push(&self, source_id: i64, entry: ActivityEntry) {
-        let mut rows = self.rows.lock().expect("activity buffer");
-        if rows.len() >= MAX_BUFFERED {
-            let n = self.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if n.is_multiple_of(10_000) {
-                tracing::warn!(dropped = n + 1, "activity rows dropped: the disk is not keeping up");
-            }
-            return;
-        }
-        rows.push((source_id, entry));
-    }
-
-    fn take(&self) -> Vec<(i64, ActivityEntry)> {
-        std::mem::take(&mut *self.rows.lock().expect("activity buffer"))
-    }
-
-    /// Write what is buffered now; returns when it is committed.
-    pub(super) async fn flush(&self, writer: &Writer) -> Result<()> {
-        let rows = self.take();
-        let unknown_slugs = {
-            let mut buffer = self.unknown_slugs.lock().expect("unknown slugs buffer");
-            (!buffer.is_empty()).then(|| buffer.take())
-        };
-        if rows.is_empty() && unknown_slugs.is_none() {
-            return Ok(());
-        }
-        let interval = self.cycle_interval();
-        writer
-            .write(move |conn| {
-                if !rows.is_empty() {
-                    insert_rows(conn, &rows, interval)?;
-                }
-                match unknown_slugs {
-                    Some(slugs) => unknown_slugs::record_unknown_slugs(conn, slugs, interval),
-                    None => Ok(()),
-                }
-            })
-            .await
-    }
-
-    /// Flush every [`FLUSH_INTERVAL`] for as long as the process runs.
-    pub(super) fn start_flusher(&self, writer: Writer) {
-        let buffer = self.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(FLUSH_INTERVAL).await;
-                if let Err(e) = buffer.flush(&writer).await {
-                    tracing::error!(error = %e, "activity rows could not be written");
-                }
-            }
-        });
-    }
-}
-
 /// Write `rows` and extend their sources' cycles and traffic; Entra's cycles are `interval` apart.
-fn insert_rows(conn: &Connection, rows: &[(i64, ActivityEntry)], interval: Duration) -> Result<()> {
+pub(super) fn insert_rows(conn: &Connection, rows: &[(i64, ActivityEntry)], interval: Duration) -> Result<()> {
     // Each source's rows continue its ids (the writer is the only one adding rows).
     let mut next_id: HashMap<i64, i64> = HashMap::new();
     let mut last_id = conn.prepare_cached("SELECT COALESCE(MAX(id), 0) FROM log.activity WHERE source_id = ?")?;
@@ -280,7 +186,7 @@ fn insert_rows(conn: &Connection, rows: &[(i64, ActivityEntry)], interval: Durat
     for source_id in sources {
         prune.execute(params![source_id, ACTIVITY_RETENTION])?;
     }
-    health::record_traffic(conn, rows, interval)
+    record_traffic(&mut health::SqliteLog(conn), rows, interval)
 }
 
 /// Forget the log rows of a deleted source (in the write that deletes it).
@@ -289,19 +195,9 @@ pub(super) fn delete_source_rows(conn: &Connection, source_id: i64) -> Result<()
     health::delete_source_rows(conn, source_id)
 }
 
-impl Store {
-    /// Buffer an activity row; it is written within [`FLUSH_INTERVAL`].
-    pub fn record_activity(&self, source_id: i64, entry: ActivityEntry) {
-        self.activity.push(source_id, entry);
-    }
-
-    /// Write buffered activity rows now (before a graceful stop).
-    pub async fn flush_activity(&self) -> Result<()> {
-        self.activity.flush(&self.writer).await
-    }
-
+impl SqliteStore {
     /// The newest `limit` activity rows of a source, newest first.
-    pub fn recent_activity(&self, source_id: i64, limit: i64) -> Result<Vec<ActivityEntry>> {
+    pub(super) fn recent_activity(&self, source_id: i64, limit: i64) -> Result<Vec<ActivityEntry>> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT id, time, method, path, status, summary, latency_us, change FROM log.activity
@@ -314,7 +210,7 @@ impl Store {
 
     /// A source's rows written after row `after` (as another process writes them), oldest first,
     /// at most `limit`.
-    pub fn activity_after(&self, source_id: i64, after: i64, limit: i64) -> Result<Vec<ActivityEntry>> {
+    pub(super) fn activity_after(&self, source_id: i64, after: i64, limit: i64) -> Result<Vec<ActivityEntry>> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT id, time, method, path, status, summary, latency_us, change FROM log.activity
@@ -325,21 +221,33 @@ impl Store {
         })
     }
 
-    /// The id of each source's newest row (a source without rows is left out).
-    pub fn last_activity_ids(&self) -> Result<HashMap<i64, i64>> {
-        self.read(last_activity_ids)
-    }
-
-    /// Each source's refused requests (by slug) since its first request.
-    pub fn refused_counts(&self) -> Result<HashMap<String, u64>> {
-        self.read(health::refused_counts)
-    }
-
     /// [`Store::last_activity_ids`] and [`Store::refused_counts`] as of one moment: the counts
     /// include exactly the rows up to those ids.
-    pub fn activity_position(&self) -> Result<(HashMap<i64, i64>, HashMap<String, u64>)> {
+    pub(super) fn activity_position(&self) -> Result<(HashMap<i64, i64>, HashMap<String, u64>)> {
         self.snapshot(|conn| Ok((last_activity_ids(conn)?, health::refused_counts(conn)?)))
     }
+}
+
+/// The `Change` a row kept as JSON (column 7 of [`entry_from_row`]'s columns).
+pub(super) fn change_from_column(text: Option<String>) -> rusqlite::Result<Change> {
+    let text =
+        text.ok_or_else(|| rusqlite::Error::InvalidColumnType(7, "change".into(), rusqlite::types::Type::Null))?;
+    change_from_json(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+/// A row of `id, time, method, path, status, summary, latency_us, change`.
+pub(super) fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActivityEntry> {
+    Ok(ActivityEntry {
+        id: r.get(0)?,
+        time: r.get(1)?,
+        method: r.get(2)?,
+        path: r.get(3)?,
+        status: r.get(4)?,
+        summary: r.get(5)?,
+        latency_us: r.get(6)?,
+        change: change_from_column(r.get(7)?)?,
+    })
 }
 
 fn last_activity_ids(conn: &Connection) -> Result<HashMap<i64, i64>> {
@@ -360,7 +268,7 @@ fn last_activity_ids(conn: &Connection) -> Result<HashMap<i64, i64>> {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::store::NewSource;
+    use crate::store::{NewSource, Store};
 
     pub(in crate::store) fn entry(path: &str) -> ActivityEntry {
         ActivityEntry {
@@ -514,7 +422,8 @@ pub(super) mod tests {
         let got: Vec<(&str, Change)> = read.iter().map(|e| (e.summary.as_str(), e.change.clone())).collect();
         let want: Vec<(&str, Change)> = rows.iter().map(|r| (r.3, r.4.clone())).collect();
         assert_eq!(got, want);
-        let version: i64 = store.read(|conn| Ok(conn.query_row("PRAGMA log.user_version", [], |r| r.get(0))?)).unwrap();
+        let version: i64 =
+            store.sqlite().read(|conn| Ok(conn.query_row("PRAGMA log.user_version", [], |r| r.get(0))?)).unwrap();
         assert_eq!(version, LOG_SCHEMA_VERSION);
 
         // New rows continue after the old ones and keep their own change.

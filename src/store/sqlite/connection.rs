@@ -7,7 +7,7 @@ use std::time::Duration;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Result, StoreError, UniqueIndex};
+use crate::store::{Result, StoreError, UniqueIndex};
 
 /// Prepared statements kept per connection; the store has a few dozen distinct ones.
 const STATEMENT_CACHE: usize = 256;

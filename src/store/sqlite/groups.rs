@@ -2,27 +2,10 @@
 //! remove costs the same for any group size.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::Serialize;
 use serde_json::Value;
 
-use super::columns::GroupColumns;
-use super::resources::{self, StoredResource};
-use super::{now, Result};
-use crate::scim::ResourceKind;
-
-/// A member of a group as returned in `members`.
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct MemberRow {
-    pub value: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub display: Option<String>,
-}
-
-pub fn get_group(conn: &Connection, source_id: i64, id: &str) -> Result<Option<StoredResource>> {
-    resources::get(conn, ResourceKind::Group, source_id, id)?.map(StoredResource::parse).transpose()
-}
+use crate::store::columns::GroupColumns;
+use crate::store::{now, MemberRow, MembersAdded, Result, StoredResource};
 
 pub fn insert_group(conn: &Connection, source_id: i64, id: &str, doc: &Value) -> Result<StoredResource> {
     let cols = GroupColumns::from_doc(doc);
@@ -62,16 +45,6 @@ pub fn update_group(
     )?
     .execute(params![cols.display_name, cols.display_name_key, cols.external_id, doc_text, ts, version, member_delta, current.rowid])?;
     Ok(StoredResource { version, last_modified: ts, doc: doc.clone(), ..current.clone() })
-}
-
-/// What [`add_members`] did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MembersAdded {
-    /// This many were added; the others were members already.
-    Added(u64),
-    /// This id is neither a user nor a group of the source. Some of the others may have been
-    /// added: the caller refuses the write, and its savepoint undoes them.
-    UnknownMember(String),
 }
 
 /// Add members; ids already present are left alone, and an id that is not a user or group of the

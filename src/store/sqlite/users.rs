@@ -6,19 +6,8 @@ use std::collections::HashMap;
 use rusqlite::{params, Connection, ToSql};
 use serde_json::Value;
 
-use super::columns::UserColumns;
-use super::resources::{self, StoredResource};
-use super::{now, Result, StoreError};
-use crate::scim::ResourceKind;
-
-pub fn get_user(conn: &Connection, source_id: i64, id: &str) -> Result<Option<StoredResource>> {
-    resources::get(conn, ResourceKind::User, source_id, id)?.map(StoredResource::parse).transpose()
-}
-
-pub fn user_exists(conn: &Connection, source_id: i64, id: &str) -> Result<bool> {
-    let mut stmt = conn.prepare_cached("SELECT 1 FROM users WHERE source_id = ? AND id = ?")?;
-    Ok(stmt.exists(params![source_id, id])?)
-}
+use crate::store::columns::UserColumns;
+use crate::store::{now, PreparedUser, Result, StoreError, StoredResource};
 
 /// Insert a new user; a userName already taken (any letter case) is refused by the unique
 /// index ([`UniqueIndex::UserName`](super::UniqueIndex::UserName)).
@@ -95,35 +84,12 @@ fn insert_emails(conn: &Connection, rowid: i64, source_id: i64, keys: &[String])
     Ok(())
 }
 
-/// A user's new document made ready for the writer: its indexed columns and its text computed
-/// beforehand, so that the write itself is only SQL (a large document's columns take
-/// milliseconds; the writer serves every source).
-pub struct PreparedUser {
-    doc: Value,
-    text: String,
-    cols: UserColumns,
-    emails_changed: bool,
-}
-
-impl PreparedUser {
-    /// `doc`, the new document of the user whose document is now `current`.
-    pub fn new(current: &Value, doc: Value) -> Self {
-        let cols = UserColumns::from_doc(&doc);
-        let emails_changed = UserColumns::from_doc(current).email_keys != cols.email_keys;
-        PreparedUser { text: doc.to_string(), doc, cols, emails_changed }
-    }
-
-    pub fn doc(&self) -> &Value {
-        &self.doc
-    }
-}
-
 /// Store a changed document for user `current`, bumping its version, if its version is still
 /// `current.version`; `None` when it has moved on (another write came first) or the user is gone.
-pub fn update_user_if_current<Doc>(
+pub fn update_user_if_current(
     conn: &Connection,
     source_id: i64,
-    current: &StoredResource<Doc>,
+    current: &StoredResource<()>,
     prepared: PreparedUser,
 ) -> Result<Option<StoredResource>> {
     let PreparedUser { doc, text, cols, emails_changed } = prepared;

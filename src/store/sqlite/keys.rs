@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use rusqlite::{params, Transaction};
 use serde_json::Value;
 
-use super::columns::name_key;
-use super::Result;
+use crate::store::columns::name_key;
+use crate::store::Result;
 
 /// The key a row gets when its name's key is already taken by an older row of its source.
 pub(super) fn clash_key(key: &str, id: &str) -> String {

@@ -2,46 +2,9 @@
 
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
-use serde::Serialize;
 
-use super::{now, Result, Store, StoreError};
-
-#[derive(Debug, Clone)]
-pub struct SourceRow {
-    pub id: i64,
-    pub uid: String,
-    pub name: String,
-    pub slug: String,
-    pub enabled: bool,
-    pub token_hash: Vec<u8>,
-    pub token_prefix: String,
-    pub previous_token_hash: Option<Vec<u8>>,
-    pub previous_token_expires: Option<String>,
-    pub created: String,
-    pub updated: String,
-    /// The identity provider's name (`entra`, `okta`, `onelogin`, `other`); the schema checks it.
-    pub provider: String,
-}
-
-pub struct NewSource {
-    pub uid: String,
-    pub name: String,
-    pub slug: String,
-    pub token_hash: [u8; 32],
-    pub token_prefix: String,
-    pub provider: String,
-}
-
-/// What a source holds, counted from the indexes.
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SourceCounts {
-    pub users: i64,
-    pub active_users: i64,
-    pub groups: i64,
-    pub memberships: i64,
-}
+use super::SqliteStore;
+use crate::store::{now, NewSource, Result, SourceCounts, SourceRow, StoreError};
 
 const COLUMNS: &str = "id, uid, name, slug, enabled, token_hash, token_prefix, previous_token_hash, previous_token_expires, created, updated, provider";
 
@@ -69,17 +32,17 @@ fn source_by_slug(conn: &Connection, slug: &str) -> Result<Option<SourceRow>> {
 
 /// Run a one-statement change of the source `slug`; whether the source exists.
 /// `sql` takes `values`, then the slug as its last parameter.
-async fn change_source(store: &Store, slug: &str, sql: &'static str, mut values: Vec<SqlValue>) -> Result<bool> {
+async fn change_source(store: &SqliteStore, slug: &str, sql: &'static str, mut values: Vec<SqlValue>) -> Result<bool> {
     values.push(SqlValue::Text(slug.to_string()));
-    store.writer.write(move |conn| Ok(conn.prepare_cached(sql)?.execute(params_from_iter(values))? == 1)).await
+    store.writer.write_raw(move |conn| Ok(conn.prepare_cached(sql)?.execute(params_from_iter(values))? == 1)).await
 }
 
-impl Store {
-    pub fn source_by_slug(&self, slug: &str) -> Result<Option<SourceRow>> {
+impl SqliteStore {
+    pub(super) fn source_by_slug(&self, slug: &str) -> Result<Option<SourceRow>> {
         self.read(|conn| source_by_slug(conn, slug))
     }
 
-    pub fn list_sources(&self) -> Result<Vec<SourceRow>> {
+    pub(super) fn list_sources(&self) -> Result<Vec<SourceRow>> {
         self.read(|conn| {
             let mut stmt =
                 conn.prepare_cached(&format!("SELECT {COLUMNS} FROM sources ORDER BY name COLLATE NOCASE, slug"))?;
@@ -88,9 +51,9 @@ impl Store {
         })
     }
 
-    pub async fn insert_source(&self, source: NewSource) -> Result<SourceRow> {
+    pub(super) async fn insert_source(&self, source: NewSource) -> Result<SourceRow> {
         self.writer
-            .write(move |conn| {
+            .write_raw(move |conn| {
                 let ts = now();
                 conn.prepare_cached(
                     "INSERT INTO sources (uid, name, slug, enabled, token_hash, token_prefix, created, updated, provider)
@@ -111,7 +74,7 @@ impl Store {
             .await
     }
 
-    pub async fn set_source_enabled(&self, slug: &str, enabled: bool) -> Result<bool> {
+    pub(super) async fn set_source_enabled(&self, slug: &str, enabled: bool) -> Result<bool> {
         change_source(
             self,
             slug,
@@ -122,7 +85,7 @@ impl Store {
     }
 
     /// Replace the token hash; with `previous_expires`, the old hash stays valid until then.
-    pub async fn set_source_token(
+    pub(super) async fn set_source_token(
         &self,
         slug: &str,
         token_hash: [u8; 32],
@@ -144,10 +107,10 @@ impl Store {
 
     /// Delete a source with its users, groups and memberships (foreign keys cascade) and its
     /// activity rows.
-    pub async fn delete_source(&self, slug: &str) -> Result<bool> {
+    pub(super) async fn delete_source(&self, slug: &str) -> Result<bool> {
         let slug = slug.to_string();
         self.writer
-            .write(move |conn| {
+            .write_raw(move |conn| {
                 let Some(source) = source_by_slug(conn, &slug)? else { return Ok(false) };
                 conn.prepare_cached("DELETE FROM sources WHERE id = ?")?.execute([source.id])?;
                 super::activity::delete_source_rows(conn, source.id)?;
@@ -156,7 +119,7 @@ impl Store {
             .await
     }
 
-    pub fn source_counts(&self, source_id: i64) -> Result<SourceCounts> {
+    pub(super) fn source_counts(&self, source_id: i64) -> Result<SourceCounts> {
         self.read_many(|conn| {
             let (users, active_users) = conn
                 .prepare_cached("SELECT COUNT(*), COALESCE(SUM(active), 0) FROM users WHERE source_id = ?")?

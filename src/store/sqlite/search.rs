@@ -4,15 +4,22 @@
 
 use rusqlite::params;
 
-use super::columns::fold;
-use super::query::Page;
 use super::resources::{resource_from_row, table, RESOURCE_COLUMNS};
-use super::{Result, Store};
+use super::SqliteStore;
 use crate::scim::ResourceKind;
+use crate::store::columns::fold;
+use crate::store::{Page, Result};
 
-impl Store {
+impl SqliteStore {
     /// Resources whose names contain `text` (case-insensitive), in creation order.
-    pub fn search(&self, kind: ResourceKind, source_id: i64, text: &str, offset: i64, limit: i64) -> Result<Page> {
+    pub(super) fn search(
+        &self,
+        kind: ResourceKind,
+        source_id: i64,
+        text: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Page> {
         let needle = fold(text.trim());
         let condition = match kind {
             ResourceKind::User => {

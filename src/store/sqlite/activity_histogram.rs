@@ -2,60 +2,19 @@
 //! and per kind from the activity log.
 
 use rusqlite::{params, OptionalExtension};
-use serde::Serialize;
 
-use super::activity_entry::change_from_column;
-use super::{Result, Store};
-use crate::change::RequestKind;
+use super::activity::change_from_column;
+use super::SqliteStore;
+use crate::store::histogram::buckets;
+use crate::store::{ActivityHistogram, Result};
 
-/// The requests of one bucket of time, by kind, as the Activity chart stacks them.
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ActivityBucket {
-    /// Where the bucket starts, in Unix seconds: a multiple of the bucket's length.
-    pub start: i64,
-    pub users: u64,
-    pub groups: u64,
-    pub reads: u64,
-    pub refused: u64,
-}
-
-/// A source's requests since a time, counted per bucket of time from the activity log.
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ActivityHistogram {
-    /// Rows from this time on (Unix seconds) are counted.
-    pub since: i64,
-    pub bucket_seconds: i64,
-    /// The buckets that hold at least one request, oldest first.
-    pub buckets: Vec<ActivityBucket>,
-    /// The time of the newest row in the log when it was read: a live event with a later time
-    /// is not counted here yet.
-    pub latest: Option<String>,
-    /// When older rows were pruned (the log keeps the newest 10,000 rows of each source): the
-    /// time of the oldest row kept, before which requests are not known. Empty when none were.
-    pub oldest_kept: Option<String>,
-}
-
-impl ActivityBucket {
-    fn add(&mut self, kind: RequestKind, n: u64) {
-        match kind {
-            RequestKind::Users => self.users += n,
-            RequestKind::Groups => self.groups += n,
-            RequestKind::Reads => self.reads += n,
-            RequestKind::Refused => self.refused += n,
-        }
-    }
-}
-
-impl Store {
-    /// A source's requests from `since` (Unix seconds) on, counted per `bucket_seconds` (buckets
-    /// start at multiples of it) and per kind of change. Rows for the admin's own changes and
-    /// reachability checks are not requests and are not counted.
-    pub fn activity_per_bucket(&self, source_id: i64, since: i64, bucket_seconds: i64) -> Result<ActivityHistogram> {
-        assert!(bucket_seconds > 0, "a bucket lasts at least a second");
+impl SqliteStore {
+    pub(super) fn activity_per_bucket(
+        &self,
+        source_id: i64,
+        since: i64,
+        bucket_seconds: i64,
+    ) -> Result<ActivityHistogram> {
         // At most ACTIVITY_RETENTION rows of the source are visited: one range of the primary key.
         self.read_many(|conn| {
             let mut stmt = conn.prepare_cached(
@@ -63,22 +22,12 @@ impl Store {
                  WHERE source_id = ?1 AND unixepoch(time) >= ?2 AND change IS NOT NULL
                  GROUP BY start, change ORDER BY start",
             )?;
-            let groups = stmt.query_map(params![source_id, since, bucket_seconds], |r| {
-                Ok((r.get::<_, i64>(0)?, change_from_column(r.get(1)?)?, r.get::<_, i64>(2)?))
-            })?;
-            let mut buckets: Vec<ActivityBucket> = Vec::new();
-            for group in groups {
-                let (start, change, n) = group?;
-                let Some(kind) = change.request_kind() else { continue };
-                match buckets.last_mut() {
-                    Some(last) if last.start == start => last.add(kind, n as u64),
-                    _ => {
-                        let mut bucket = ActivityBucket { start, ..ActivityBucket::default() };
-                        bucket.add(kind, n as u64);
-                        buckets.push(bucket);
-                    }
-                }
-            }
+            let counts = stmt
+                .query_map(params![source_id, since, bucket_seconds], |r| {
+                    Ok((r.get::<_, i64>(0)?, change_from_column(r.get(1)?)?, r.get::<_, i64>(2)? as u64))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let buckets = buckets(counts);
             let latest = conn
                 .prepare_cached("SELECT time FROM log.activity WHERE source_id = ? ORDER BY id DESC LIMIT 1")?
                 .query_row([source_id], |r| r.get(0))
@@ -98,10 +47,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::super::activity::tests::{add_source, entry, store_with_source};
-    use super::super::activity::ACTIVITY_RETENTION;
-    use super::*;
     use crate::change::Change;
-    use crate::store::ActivityEntry;
+    use crate::store::{ActivityBucket, ActivityEntry, ACTIVITY_RETENTION};
 
     fn at(time: &str, change: Change) -> ActivityEntry {
         ActivityEntry { time: time.into(), change, ..entry("/Users") }

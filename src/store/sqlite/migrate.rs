@@ -11,7 +11,8 @@ use std::time::Instant;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use sha2::{Digest, Sha384};
 
-use super::{keys, Result, StoreError};
+use super::keys;
+use crate::store::{Result, StoreError};
 
 struct Migration {
     version: i64,
@@ -27,25 +28,25 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         description: "initial",
-        sql: include_str!("../../migrations/0001_initial.sql"),
+        sql: include_str!("../../../migrations/0001_initial.sql"),
         then: None,
     },
     Migration {
         version: 2,
         description: "activity to its own file",
-        sql: include_str!("../../migrations/0002_activity_to_its_own_file.sql"),
+        sql: include_str!("../../../migrations/0002_activity_to_its_own_file.sql"),
         then: None,
     },
     Migration {
         version: 3,
         description: "unicode name keys",
-        sql: include_str!("../../migrations/0003_unicode_name_keys.sql"),
+        sql: include_str!("../../../migrations/0003_unicode_name_keys.sql"),
         then: Some(rebuild_name_keys),
     },
     Migration {
         version: 4,
         description: "source provider",
-        sql: include_str!("../../migrations/0004_source_provider.sql"),
+        sql: include_str!("../../../migrations/0004_source_provider.sql"),
         then: None,
     },
 ];
