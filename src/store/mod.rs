@@ -16,7 +16,7 @@ mod filter_sql;
 mod histogram;
 mod list;
 mod log_update;
-pub mod postgres;
+mod postgres;
 mod records;
 mod resources;
 pub mod sqlite;

@@ -50,6 +50,22 @@ const SOURCES_CHANNEL: &str = "scimdesk_sources";
 /// Threads of the backend's runtime: the pool's I/O is light, the writes wait on blocking threads.
 const RUNTIME_THREADS: usize = 2;
 
+/// The longest a read or a write of the log may take before the database counts as out of
+/// reach (a server that stopped answering without closing its connections). The largest writes
+/// the request limits allow take well under a second.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `query`, failing with a timeout error after [`CALL_TIMEOUT`].
+async fn bounded<T>(query: impl Future<Output = sqlx::Result<T>>) -> sqlx::Result<T> {
+    match tokio::time::timeout(CALL_TIMEOUT, query).await {
+        Ok(result) => result,
+        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("no answer within {} s", CALL_TIMEOUT.as_secs()),
+        ))),
+    }
+}
+
 pub struct PgStore {
     /// Dropped without waiting (a store may be dropped inside another runtime).
     runtime: Option<Runtime>,
@@ -75,8 +91,14 @@ impl PgStore {
     pub(super) async fn open(url: &str, options: &PoolOptions) -> Result<Arc<dyn Backend>> {
         let connect = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Database(format!("{} is not a usable PostgreSQL URL: {e}", redact(url))))?
-            // The migrator's "already exists, skipping" notices are not news to the admin.
-            .options([("client_min_messages", "warning")]);
+            // The migrator's "already exists, skipping" notices are not news to the admin. No
+            // statement of ScimDesk takes long, and a transaction left open by a stuck instance
+            // must not hold its rows' locks against the others for more than a minute.
+            .options([
+                ("client_min_messages", "warning"),
+                ("statement_timeout", "30s"),
+                ("idle_in_transaction_session_timeout", "60s"),
+            ]);
         let target: Arc<str> = format!("{}:{}", connect.get_host(), connect.get_port()).into();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(RUNTIME_THREADS)
@@ -128,7 +150,7 @@ impl PgStore {
     fn block<T: Send + 'static>(&self, query: impl Future<Output = sqlx::Result<T>> + Send + 'static) -> Result<T> {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.handle.spawn(async move {
-            let _ = tx.send(query.await);
+            let _ = tx.send(bounded(query).await);
         });
         match rx.recv() {
             Ok(result) => result.map_err(|e| self.err(e)),
@@ -141,7 +163,7 @@ impl PgStore {
         &'a self,
         query: impl Future<Output = sqlx::Result<T>> + Send + 'static,
     ) -> BoxFuture<'a, Result<T>> {
-        let task = self.handle.spawn(query);
+        let task = self.handle.spawn(bounded(query));
         Box::pin(async move {
             match task.await {
                 Ok(result) => result.map_err(|e| self.err(e)),

@@ -19,10 +19,12 @@ use rusqlite::{params, Connection, ToSql};
 
 use super::connection::Access;
 use super::health::{self, HEALTH_SCHEMA};
+use super::log_tables::{self, SqliteLog};
+use super::rows::entry_from_row;
 use super::unknown_slugs::UNKNOWN_SLUGS_SCHEMA;
 use super::SqliteStore;
 use crate::change::Change;
-use crate::store::activity_entry::{change_from_json, change_json};
+use crate::store::activity_entry::change_json;
 use crate::store::log_update::record_traffic;
 use crate::store::{ActivityEntry, Result, StoreError, ACTIVITY_RETENTION};
 
@@ -73,7 +75,7 @@ pub(super) fn attach_log(conn: &Connection, path: &Path, access: Access) -> Resu
             add_change_column(conn)?;
         }
         if (1..3).contains(&version) {
-            health::fill_from_rows(conn)?;
+            log_tables::fill_from_rows(conn)?;
         }
         conn.pragma_update(Some("log"), "user_version", LOG_SCHEMA_VERSION)?;
     }
@@ -186,7 +188,7 @@ pub(super) fn insert_rows(conn: &Connection, rows: &[(i64, ActivityEntry)], inte
     for source_id in sources {
         prune.execute(params![source_id, ACTIVITY_RETENTION])?;
     }
-    record_traffic(&mut health::SqliteLog(conn), rows, interval)
+    record_traffic(&mut SqliteLog(conn), rows, interval)
 }
 
 /// Forget the log rows of a deleted source (in the write that deletes it).
@@ -226,28 +228,6 @@ impl SqliteStore {
     pub(super) fn activity_position(&self) -> Result<(HashMap<i64, i64>, HashMap<String, u64>)> {
         self.snapshot(|conn| Ok((last_activity_ids(conn)?, health::refused_counts(conn)?)))
     }
-}
-
-/// The `Change` a row kept as JSON (column 7 of [`entry_from_row`]'s columns).
-pub(super) fn change_from_column(text: Option<String>) -> rusqlite::Result<Change> {
-    let text =
-        text.ok_or_else(|| rusqlite::Error::InvalidColumnType(7, "change".into(), rusqlite::types::Type::Null))?;
-    change_from_json(&text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e)))
-}
-
-/// A row of `id, time, method, path, status, summary, latency_us, change`.
-pub(super) fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActivityEntry> {
-    Ok(ActivityEntry {
-        id: r.get(0)?,
-        time: r.get(1)?,
-        method: r.get(2)?,
-        path: r.get(3)?,
-        status: r.get(4)?,
-        summary: r.get(5)?,
-        latency_us: r.get(6)?,
-        change: change_from_column(r.get(7)?)?,
-    })
 }
 
 fn last_activity_ids(conn: &Connection) -> Result<HashMap<i64, i64>> {

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use super::activity::change_from_column;
+use super::rows::change_from_column;
 use super::SqliteStore;
 use crate::store::histogram::buckets;
 use crate::store::{ActivityHistogram, Result};

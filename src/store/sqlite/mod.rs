@@ -13,10 +13,12 @@ mod directory_tx;
 mod groups;
 mod health;
 mod keys;
+mod log_tables;
 mod migrate;
 mod query;
 mod reads;
 mod resources;
+mod rows;
 mod search;
 mod settings;
 mod sources;
@@ -243,7 +245,7 @@ impl Backend for SqliteStore {
                 activity::insert_rows(conn, &rows, interval)?;
             }
             match unknown_slugs {
-                Some(slugs) => record_unknown_slugs(&mut health::SqliteLog(conn), slugs, interval),
+                Some(slugs) => record_unknown_slugs(&mut log_tables::SqliteLog(conn), slugs, interval),
                 None => Ok(()),
             }
         }))

@@ -4,7 +4,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::health::run_from_column;
+use super::rows::run_from_column;
 use super::SqliteStore;
 use crate::store::columns::run_json;
 use crate::store::{Result, UnknownSlugRow};
