@@ -379,6 +379,18 @@ impl Store {
     }
 }
 
+/// The store the store's own tests use: SQLite in `data_dir`, or, when the test run has a
+/// PostgreSQL cluster (`SCIMDESK_TEST_POSTGRES_URL`, from scripts/with-postgres.sh), a fresh
+/// database of it, so that the same tests check both backends.
+#[cfg(test)]
+pub(crate) async fn open_for_test(data_dir: &Path) -> Store {
+    let database = match std::env::var("SCIMDESK_TEST_POSTGRES_URL") {
+        Ok(base) => postgres::fresh_test_database(&base).await,
+        Err(_) => Database::in_folder(data_dir),
+    };
+    Store::open_database(&database).await.expect("open the test store")
+}
+
 /// RFC 3339 time now, as stored and returned in `meta`.
 pub fn now() -> String {
     time::OffsetDateTime::now_utc()

@@ -455,3 +455,17 @@ impl Backend for PgStore {
         self.block(async move { log::unknown_slugs(&pool).await })
     }
 }
+
+/// A new, empty database on the test cluster at `base` (a URL without a database name).
+#[cfg(test)]
+pub(super) async fn fresh_test_database(base: &str) -> super::Database {
+    use sqlx::Connection;
+    let name = format!("unit_{}", uuid::Uuid::new_v4().simple());
+    let mut admin =
+        sqlx::PgConnection::connect(&format!("{base}/postgres")).await.expect("connect to the test cluster");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create database");
+    super::Database::Postgres { url: format!("{base}/{name}"), pool: PoolOptions { size: 4, ..PoolOptions::default() } }
+}

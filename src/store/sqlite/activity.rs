@@ -264,7 +264,7 @@ pub(super) mod tests {
     }
 
     pub(in crate::store) async fn store_with_source(dir: &Path, slug: &str) -> (Store, i64) {
-        let store = Store::open(dir).await.unwrap();
+        let store = crate::store::open_for_test(dir).await;
         let id = add_source(&store, slug).await;
         (store, id)
     }
