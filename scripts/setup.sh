@@ -13,8 +13,12 @@ libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev libayatana-appindicato
 # `systemd-analyze verify` of the unit `scimdesk service install` writes; python3-xlib to close
 # the window as a window manager would (e2e/x11.py); caddy as the TLS front (the tunnel) that
 # `scimdesk check` is tested through; python3-venv for the conformance checker's virtualenv
-# (scripts/conformance.sh installs scim2-tester from PyPI into it).
-TEST_PACKAGES="webkit2gtk-driver xvfb xauth xdotool xclip dbus dbus-x11 gnome-keyring libsecret-tools imagemagick systemd python3-xlib caddy python3-venv"
+# (scripts/conformance.sh installs scim2-tester from PyPI into it). For the engine on PostgreSQL
+# (scripts/test-postgres.sh): postgresql-15 and its client (createdb, psql, pg_dump), from which
+# scripts/with-postgres.sh starts a throwaway cluster with TLS (openssl makes its certificates),
+# and nginx, the load balancer in front of several `scimdesk serve` (tests/balancer.rs).
+TEST_PACKAGES="webkit2gtk-driver xvfb xauth xdotool xclip dbus dbus-x11 gnome-keyring libsecret-tools imagemagick systemd python3-xlib caddy python3-venv
+postgresql-15 postgresql-client-15 openssl nginx"
 # Packages (scripts/package.sh, scripts/test-package.sh): lintian checks the .deb, rpm lists what
 # the .rpm holds, curl asks the installed app's server.
 PACKAGE_PACKAGES="lintian rpm curl"
@@ -32,6 +36,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   # their own on 127.0.0.1 and need none.
   if [[ " ${missing[*]} " == *" caddy "* ]] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
     $SUDO systemctl disable --now caddy >/dev/null 2>&1 || true
+  fi
+  # Likewise nginx (port 80) and the cluster postgresql-15 creates and starts (15/main on port
+  # 5432): the tests start their own cluster and their own nginx, on 127.0.0.1 and free ports.
+  if [[ " ${missing[*]} " == *" nginx "* ]] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
+  fi
+  if [[ " ${missing[*]} " == *" postgresql-15 "* ]] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now postgresql postgresql@15-main >/dev/null 2>&1 || true
   fi
 fi
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set up a fresh Debian 12 machine and run every test: the engine's unit and black-box tests,
-# the benchmark's smoke run, the SCIM conformance checker, the desktop app's unit and end-to-end
-# tests, and the .deb package (built, installed with apt, used, purged).
+# Set up a fresh Debian 12 machine and run every test: the engine's unit and black-box tests (on
+# SQLite, then on PostgreSQL), the benchmark's smoke run, the SCIM conformance checker, the
+# desktop app's unit and end-to-end tests, and the .deb package (built, installed with apt,
+# used, purged).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -13,6 +14,9 @@ cargo clippy --workspace --exclude scimdesk-app --all-targets --locked -- -D war
 
 echo "== engine, CLI and benchmark smoke tests (real server on 127.0.0.1, real SQLite, real gnome-keyring)"
 ./scripts/with-keyring.sh cargo test --workspace --exclude scimdesk-app --locked
+
+echo "== engine on PostgreSQL: the black-box suites on a throwaway PostgreSQL 15 cluster (TLS), and several instances on one database behind nginx"
+./scripts/test-postgres.sh
 
 echo "== conformance: the independent checker scim2-tester against a real scimdesk serve on 127.0.0.1"
 ./scripts/conformance.sh

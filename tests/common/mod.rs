@@ -1,11 +1,16 @@
 //! Test harness: the real `scimdesk` binary serving on 127.0.0.1:0 over a fresh data dir,
-//! and a small SCIM client. Every test talks HTTP to a real server and a real SQLite file.
+//! and a small SCIM client. Every test talks HTTP to a real server and a real SQLite file, or,
+//! when `SCIMDESK_TEST_POSTGRES_URL` is set (scripts/test-postgres.sh), a real PostgreSQL
+//! database: then every data dir the harness uses gets a fresh database of its own.
 #![allow(dead_code)]
 
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
@@ -18,8 +23,147 @@ pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 pub const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
+/// The variable that chooses the database of every `scimdesk` command.
+pub const DATABASE_ENV: &str = "SCIMDESK_DATABASE_URL";
+
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_scimdesk")
+}
+
+/// The PostgreSQL cluster the tests run against (`postgres://user:password@host:port`, no
+/// database), from scripts/with-postgres.sh; None: SQLite, as the data folder has it.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("SCIMDESK_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()).map(|u| u.trim_end_matches('/').into())
+}
+
+/// For the PostgreSQL-only tests: the cluster's URL, or a failure that says how to run them (an
+/// ignored test run without its cluster must never pass by testing nothing).
+pub fn require_postgres() -> String {
+    postgres_url().unwrap_or_else(|| {
+        panic!("SCIMDESK_TEST_POSTGRES_URL is not set: these tests need a PostgreSQL cluster; run them with scripts/test-postgres.sh")
+    })
+}
+
+/// A variable scripts/with-postgres.sh exports, or a failure that names it.
+pub fn require_env(name: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| panic!("{name} is not set: run these tests with scripts/test-postgres.sh"))
+}
+
+/// `t_` and 16 hex digits of a hash of `seed`: a valid, short PostgreSQL database name.
+fn database_name(seed: &[u8]) -> String {
+    use sha2::Digest;
+    format!("t_{}", &hex::encode(sha2::Sha256::digest(seed))[..16])
+}
+
+/// Create database `name` on the cluster with the client's `createdb`.
+fn createdb(base: &str, name: &str) {
+    let out = Command::new("createdb")
+        .arg(format!("--maintenance-db={base}/postgres"))
+        .arg(name)
+        .output()
+        .expect("run createdb (postgresql-client-15, installed by scripts/setup.sh)");
+    assert!(out.status.success(), "createdb {name} failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Drop database `url` (of the test cluster), and whoever is still connected to it.
+pub fn dropdb(url: &str) {
+    let (base, name) = url.rsplit_once('/').expect("a database URL");
+    let name = name.split('?').next().unwrap_or(name);
+    let _ = Command::new("dropdb")
+        .args(["--if-exists", "--force"])
+        .arg(format!("--maintenance-db={base}/postgres"))
+        .arg(name)
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// The database of `data_dir` when the tests run on PostgreSQL, created the first time that
+/// data dir is used; None on SQLite. The name is derived from the path and this process, so two
+/// test processes never meet in one database even if a temporary path comes round again.
+pub fn database_for(data_dir: &Path) -> Option<String> {
+    let base = postgres_url()?;
+    let mut seed = std::process::id().to_le_bytes().to_vec();
+    seed.extend_from_slice(data_dir.as_os_str().as_encoded_bytes());
+    let name = database_name(&seed);
+    // Held while createdb runs: a second thread on the same data dir waits until it exists.
+    static CREATED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+    let mut created = CREATED.lock().unwrap_or_else(|e| e.into_inner());
+    if created.get_or_insert_with(HashSet::new).insert(name.clone()) {
+        createdb(&base, &name);
+    }
+    Some(format!("{base}/{name}"))
+}
+
+/// A new, empty database on the test cluster (for several instances on one database); its URL.
+pub fn fresh_database() -> String {
+    let base = require_postgres();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let seed = format!("{}-{}-{:?}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), Instant::now());
+    let name = database_name(seed.as_bytes());
+    createdb(&base, &name);
+    format!("{base}/{name}")
+}
+
+/// Give `cmd` the database of `data_dir`, unless the test chose one itself (`--database`, or the
+/// variable in `set`). On SQLite, the variable is removed, so a value in the environment the
+/// tests were started from cannot send them to some other database.
+fn use_database(cmd: &mut Command, data_dir: &Path, set: &[(&str, &str)], args: &[&str]) {
+    let chosen = args.iter().any(|a| *a == "--database" || a.starts_with("--database="))
+        || set.iter().any(|(k, _)| *k == DATABASE_ENV);
+    if chosen {
+        return;
+    }
+    match database_for(data_dir) {
+        Some(url) => cmd.env(DATABASE_ENV, url),
+        None => cmd.env_remove(DATABASE_ENV),
+    };
+}
+
+/// The database a command on `data_dir` with these `set` variables and `args` uses: what the
+/// test chose, else the harness's database for the data dir (None: SQLite in the data dir).
+fn database_of(data_dir: &Path, set: &[(&str, &str)], args: &[&str]) -> Option<String> {
+    if let Some(i) = args.iter().position(|a| *a == "--database") {
+        return args.get(i + 1).map(|u| u.to_string());
+    }
+    if let Some(url) = args.iter().find_map(|a| a.strip_prefix("--database=")) {
+        return Some(url.to_string());
+    }
+    if let Some((_, url)) = set.iter().find(|(k, _)| *k == DATABASE_ENV) {
+        return Some(url.to_string());
+    }
+    database_for(data_dir)
+}
+
+/// Whether `url` is a PostgreSQL URL (anything else is a SQLite file for scimdesk).
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Poll `check` every 50 ms until it holds or `within` has passed; the time it took, if it held.
+pub async fn eventually<F, Fut>(within: Duration, mut check: F) -> Option<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    loop {
+        if check().await {
+            return Some(start.elapsed());
+        }
+        if start.elapsed() >= within {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A port on 127.0.0.1 that was free a moment ago (for a program that cannot be told port 0).
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local addr").port()
 }
 
 /// Run a CLI command against `data_dir`; returns (success, stdout, stderr).
@@ -31,6 +175,7 @@ pub fn cli(data_dir: &Path, args: &[&str]) -> (bool, String, String) {
 pub fn cli_env(data_dir: &Path, args: &[&str], set: &[(&str, &str)], remove: &[&str]) -> (bool, String, String) {
     let mut cmd = Command::new(bin());
     cmd.arg("--data-dir").arg(data_dir).args(args);
+    use_database(&mut cmd, data_dir, set, args);
     for (k, v) in set {
         cmd.env(k, v);
     }
@@ -63,6 +208,8 @@ pub struct Server {
     pub data_dir: PathBuf,
     _tmp: Option<tempfile::TempDir>,
     pub stderr_log: PathBuf,
+    /// The PostgreSQL database it serves (None: the SQLite file in its data dir).
+    pub database: Option<String>,
 }
 
 impl Server {
@@ -95,13 +242,15 @@ impl Server {
         (server, token_in(&out))
     }
 
-    /// Whether any of the data folder's files holds `needle` (a secret that must not be kept).
+    /// Whether any of the data folder's files holds `needle` (a secret that must not be kept),
+    /// or, on PostgreSQL, the served database's rows (a `pg_dump` of its data).
     pub fn data_files_contain(&self, needle: &str) -> bool {
         let entries = std::fs::read_dir(&self.data_dir).expect("data dir");
-        entries.filter_map(Result::ok).any(|entry| {
+        let in_files = entries.filter_map(Result::ok).any(|entry| {
             let bytes = std::fs::read(entry.path()).unwrap_or_default();
             bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
-        })
+        });
+        in_files || self.database.as_deref().is_some_and(|url| database_dump(url).contains(needle))
     }
 
     /// Serve an existing data dir.
@@ -123,6 +272,8 @@ impl Server {
         if !args.contains(&"--bind") {
             cmd.args(["--bind", "127.0.0.1:0"]);
         }
+        use_database(&mut cmd, data_dir, extra_env, args);
+        let database = database_of(data_dir, extra_env, args).filter(|url| is_postgres(url));
         // Keep-awake asks the system bus for an inhibitor lock: never the machine's own, unless a
         // test brings a bus of its own (tests/keep_awake.rs).
         cmd.env("DBUS_SYSTEM_BUS_ADDRESS", format!("unix:path={}", data_dir.join("no-system-bus").display()));
@@ -132,7 +283,12 @@ impl Server {
         let mut child = cmd.stdout(Stdio::piped()).stderr(log_file).spawn().expect("spawn scimdesk serve");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let first = lines.next().expect("serve printed nothing").expect("read stdout");
+        let Some(first) = lines.next() else {
+            let _ = child.wait();
+            let log = std::fs::read_to_string(&stderr_log).unwrap_or_default();
+            panic!("serve printed nothing; its stderr:\n{log}");
+        };
+        let first = first.expect("read stdout");
         let port = first
             .rsplit(':')
             .next()
@@ -140,7 +296,12 @@ impl Server {
             .unwrap_or_else(|| panic!("no port in {first:?}"));
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Server { child, port, data_dir: data_dir.to_path_buf(), _tmp: None, stderr_log }
+        Server { child, port, data_dir: data_dir.to_path_buf(), _tmp: None, stderr_log, database }
+    }
+
+    /// Serve `data_dir` on the database `url` (one of several instances on one database).
+    pub fn serve_database(data_dir: &Path, url: &str) -> Server {
+        Server::serve_with_args(data_dir, &[(DATABASE_ENV, url)], &[])
     }
 
     pub fn base(&self, slug: &str) -> String {
@@ -177,7 +338,23 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // A server that owns its data dir (Server::start*) owns its database too: dropped with
+        // it, so a suite's hundreds of databases do not pile up in the test cluster.
+        if let (Some(_), Some(url)) = (&self._tmp, &self.database) {
+            dropdb(url);
+        }
     }
+}
+
+/// The rows of the PostgreSQL database `url`, as `pg_dump --data-only` writes them.
+pub fn database_dump(url: &str) -> String {
+    let out = Command::new("pg_dump")
+        .args(["--data-only", "--no-owner", "--dbname"])
+        .arg(url)
+        .output()
+        .expect("run pg_dump (postgresql-client-15, installed by scripts/setup.sh)");
+    assert!(out.status.success(), "pg_dump failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A response: status, headers, and the JSON body (Null when empty).
