@@ -145,9 +145,18 @@ export SCIMDESK_TEST_PGDATA="$PGDATA"
 echo "with-postgres: PostgreSQL 15 on 127.0.0.1:$PORT (TLS, data in $PGDATA)" >&2
 
 # Not exec: the trap must remove the cluster after the command, and the command's exit code is
-# kept as ours.
+# kept as ours. In the background (its stdin kept) and waited for, so that a TERM or INT sent to
+# this script is passed on at once rather than after the command ends on its own.
+"$@" <&0 &
+CHILD=$!
+trap 'kill -TERM "$CHILD" 2>/dev/null || true' TERM
+trap 'kill -INT "$CHILD" 2>/dev/null || true' INT
 set +e
-"$@"
-status=$?
+while :; do
+  wait "$CHILD"
+  status=$?
+  # A signal ends `wait` early: wait again while the command still runs.
+  kill -0 "$CHILD" 2>/dev/null || break
+done
 set -e
 exit "$status"
