@@ -194,10 +194,15 @@ async fn the_directory_outlives_serve_and_any_data_dir_serves_it() {
     first.stop();
 
     // The same data dir again, and a data dir that never saw the source: the data is in the
-    // database, not in the folder.
+    // database, not in the folder. The second is told its database by the options instead of
+    // the environment, with a pool of two connections.
     let elsewhere = tempfile::tempdir().unwrap();
-    for data_dir in [dir.path(), elsewhere.path()] {
-        let server = Server::serve_database(data_dir, &url);
+    for (data_dir, by_option) in [(dir.path(), false), (elsewhere.path(), true)] {
+        let server = if by_option {
+            Server::serve_with_args(data_dir, &[], &["--database", &url, "--database-pool-size", "2"])
+        } else {
+            Server::serve_database(data_dir, &url)
+        };
         let scim = server.client(&token);
         let u = scim.get(&format!("/Users/{user}")).await;
         assert_eq!(u.status, StatusCode::OK, "the user is gone after a restart: {}", u.text);
