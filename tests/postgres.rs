@@ -339,6 +339,10 @@ async fn a_database_outage_is_503_with_retry_after_and_heals_without_restarting_
         Server::serve_with_args(dir.path(), &[(DATABASE_ENV, &url), ("SCIMDESK_DATABASE_TIMEOUT", "2s")], &[]);
     let scim = client_with_timeout(&server, &token);
     let before = scim.create_user("before@contoso.com").await;
+    // serve still reads the database for a moment after it prints its address (its sources,
+    // then the other instances' activity), and fails to start if that read fails: this test is
+    // about a database lost while serving, so it lets the start finish first.
+    tokio::time::sleep(Duration::from_secs(1)).await;
 
     let stopped = ClusterStopped::stop();
     let requests = [
@@ -354,7 +358,20 @@ async fn a_database_outage_is_503_with_retry_after_and_heals_without_restarting_
     ];
     for (method, path, body) in requests {
         let sent = Instant::now();
-        let r = scim.send(method.clone(), &path, body).await;
+        let mut req = scim.raw(method.clone(), &path);
+        if let Some(b) = body {
+            req = req.header("content-type", SCIM_JSON).body(b.to_string());
+        }
+        // Not Scim::finish: a connection closed without an answer must show the server's side.
+        let resp = req.send().await.unwrap_or_else(|e| {
+            let alive = server.child.try_wait().ok().flatten().is_none();
+            panic!("{method} {path}: no answer ({e:?}); serve alive: {alive}; its log:\n{}", server.logs())
+        });
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let r = Resp { status, headers, body, text };
         r.assert_error(503, None);
         let retry_after = r.headers.get("retry-after").map(|v| v.to_str().unwrap_or("").to_string());
         assert!(
