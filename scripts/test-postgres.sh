@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The engine on PostgreSQL: the black-box suites again, each data folder on a fresh database of
-# a throwaway PostgreSQL 15 cluster (scripts/with-postgres.sh; tests/common gives every data
-# folder its own database), then the tests only PostgreSQL has (tests/postgres.rs,
-# tests/balancer.rs: several instances on one database, behind nginx). Inside a private keyring
-# like the other engine tests. Extra arguments go to every `cargo test`.
+# The engine on PostgreSQL: its unit tests (the store's own on fresh databases) and the
+# black-box suites again, on a throwaway PostgreSQL 15 cluster (scripts/with-postgres.sh;
+# tests/common gives every data folder its own database), then the tests only PostgreSQL has
+# (tests/postgres.rs, tests/balancer.rs: several instances on one database, behind nginx).
+# Inside a private keyring like the other engine tests. Extra arguments go to every `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,23 +19,31 @@ fi
 # (attach, handover, service, keep_awake, check, connections) are about the process, its
 # folder and its socket, which the database does not change.
 SUITES=(entra_users entra_groups protocol hostile hostile_load concurrency durability okta onelogin search auth cli)
-# Single tests that cannot apply: the first two look at the SQLite file itself (nothing of
-# theirs is in PostgreSQL); the third expects `source list` to need the data folder, which on
-# PostgreSQL only `serve` uses (for its lock and log; it refuses an unusable one all the same).
+# Single tests that cannot apply: most look at the SQLite files themselves (nothing of theirs
+# is in PostgreSQL); one expects `source list` to need the data folder, which on PostgreSQL only
+# `serve` uses (for its lock and log; it refuses an unusable one all the same). The store's
+# SQLite-only unit tests are here because they open their store with open_for_test, which gives
+# them PostgreSQL when this cluster is there.
 SKIP=(
-  refused_requests_are_recorded_without_the_presented_token # auth: greps scimdesk.db and its WAL
-  a_database_from_a_newer_version_is_refused_untouched      # cli: edits scimdesk.db's migrations
-  a_data_dir_that_cannot_be_written_is_a_clear_error        # cli: `source list` on an unusable folder
+  refused_requests_are_recorded_without_the_presented_token        # auth: greps scimdesk.db and its WAL
+  a_database_from_a_newer_version_is_refused_untouched             # cli: edits scimdesk.db's migrations
+  a_data_dir_that_cannot_be_written_is_a_clear_error               # cli: `source list` on an unusable folder
+  a_version_1_log_gains_the_kind_of_change_of_its_rows             # lib: upgrades a SQLite activity.db
+  a_version_2_log_gains_the_cycles_and_refusal_counts_of_its_rows  # lib: upgrades a SQLite activity.db
+  log_writes_leave_the_directory_file_unchanged                    # lib: reads scimdesk.db's data_version
+  deleting_a_source_forgets_its_cycles_and_traffic                 # lib: expects a SQLite store
 )
 
-targets=()
+# The engine's unit tests too: the store's own tests (open_for_test) take a fresh database of
+# this cluster each.
+targets=(--lib)
 for s in "${SUITES[@]}"; do targets+=(--test "$s"); done
 skips=()
 for t in "${SKIP[@]}"; do skips+=(--skip "$t"); done
 
 # --no-fail-fast and both steps always: one run reports every test that fails on PostgreSQL.
 failed=0
-echo "== the black-box suites on PostgreSQL: ${SUITES[*]}"
+echo "== the engine's unit tests and the black-box suites on PostgreSQL: ${SUITES[*]}"
 cargo test --locked --no-fail-fast "${targets[@]}" "$@" -- "${skips[@]}" || failed=1
 
 echo "== PostgreSQL only: shared data, CLI changes, activity, outage, TLS; two instances behind nginx"
