@@ -21,17 +21,12 @@ fi
 SUITES=(entra_users entra_groups protocol hostile hostile_load concurrency durability okta onelogin search auth cli)
 # Single tests that cannot apply: most look at the SQLite files themselves (nothing of theirs
 # is in PostgreSQL); one expects `source list` to need the data folder, which on PostgreSQL only
-# `serve` uses (for its lock and log; it refuses an unusable one all the same). The store's
-# SQLite-only unit tests are here because they open their store with open_for_test, which gives
-# them PostgreSQL when this cluster is there.
+# `serve` uses (for its lock and log; it refuses an unusable one all the same). (The store's unit
+# tests that look at SQLite files open a SQLite store whatever the run.)
 SKIP=(
   refused_requests_are_recorded_without_the_presented_token        # auth: greps scimdesk.db and its WAL
   a_database_from_a_newer_version_is_refused_untouched             # cli: edits scimdesk.db's migrations
   a_data_dir_that_cannot_be_written_is_a_clear_error               # cli: `source list` on an unusable folder
-  a_version_1_log_gains_the_kind_of_change_of_its_rows             # lib: upgrades a SQLite activity.db
-  a_version_2_log_gains_the_cycles_and_refusal_counts_of_its_rows  # lib: upgrades a SQLite activity.db
-  log_writes_leave_the_directory_file_unchanged                    # lib: reads scimdesk.db's data_version
-  deleting_a_source_forgets_its_cycles_and_traffic                 # lib: expects a SQLite store
 )
 
 # The engine's unit tests too: the store's own tests (open_for_test) take a fresh database of

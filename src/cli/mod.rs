@@ -361,17 +361,24 @@ async fn serve(engine: Arc<Engine>, bind: Option<String>, limits: Limits) -> Res
     lock.set_listening(Some(server.local_addr())).map_err(lock_error)?;
     println!("ScimDesk is listening on http://{}", server.local_addr());
     println!("Data: {}", engine.database());
-    for s in engine.sources().list()? {
-        println!("Source {:<20} {}", s.slug, s.scim_base_url);
+    // Listening, the server serves whatever happens next: a database gone for a moment (it
+    // answers 503 meanwhile) is a warning here, not a reason to stop.
+    match engine.sources().list() {
+        Ok(sources) => {
+            for s in sources {
+                println!("Source {:<20} {}", s.slug, s.scim_base_url);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not list the sources"),
     }
     let alerts = log_alerts(engine.watch_health(HEALTH_WATCH_INTERVAL));
     // On a shared database, the other instances' requests are this server's events too.
-    let _others = match engine.database().is_postgres() {
-        true => Some(engine.activity().follow_other_instances(FOLLOW_OTHER_INSTANCES).map_err(EngineError::from)?),
-        false => None,
-    };
+    let others = engine.database().is_postgres().then(|| follow_other_instances(&engine));
     shutdown.await;
     alerts.abort();
+    if let Some(others) = others {
+        others.abort();
+    }
     tracing::info!("shutting down: finishing requests in flight");
     server.stop().await;
     drop(lock);
@@ -382,6 +389,27 @@ async fn serve(engine: Arc<Engine>, bind: Option<String>, limits: Limits) -> Res
 const HEALTH_WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
 /// How often a server on PostgreSQL looks for the other instances' activity rows.
 const FOLLOW_OTHER_INSTANCES: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Publish the other instances' activity as this server's events, starting as soon as the
+/// database answers.
+fn follow_other_instances(engine: &Arc<Engine>) -> tokio::task::JoinHandle<()> {
+    let engine = engine.clone();
+    tokio::spawn(async move {
+        loop {
+            match engine.activity().follow_other_instances(FOLLOW_OTHER_INSTANCES) {
+                Ok(following) => {
+                    // Held until the server stops (the task is aborted then).
+                    std::future::pending::<()>().await;
+                    drop(following);
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "cannot follow the other instances' activity yet");
+                    tokio::time::sleep(FOLLOW_OTHER_INSTANCES * 4).await;
+                }
+            }
+        }
+    })
+}
 
 /// Log each alert of the health watch, for an admin who reads the service's log.
 fn log_alerts(mut watch: scimdesk::HealthWatch) -> tokio::task::JoinHandle<()> {

@@ -47,6 +47,10 @@ fn plan_compare(kind: ResourceKind, source_id: i64, path: &AttrPath, value: &Val
             .flatten();
     }
     let text = value.as_str()?;
+    // No stored value holds a NUL (the directory refuses it), and PostgreSQL cannot even bind one.
+    if text.contains('\0') {
+        return Some(Plan { sql: "1 = 0".into(), params: vec![], exact: true });
+    }
     let no_sub = path.sub.is_none();
     match kind {
         ResourceKind::User => {

@@ -358,7 +358,7 @@ fn single_value(
         (AttrType::Integer | AttrType::Decimal, _) => {
             return Err(ScimError::invalid_value(format!("\"{label}\" must be a number")))
         }
-        (_, Value::String(s)) => Value::String(check_length(label, s)?),
+        (_, Value::String(s)) => Value::String(check_string(label, s)?),
         // Lenient: some clients map numeric source attributes (employeeNumber) without quoting them.
         // Not for the attributes that identify a resource (userName, a group's displayName): a
         // number there is a client bug, and "42" would then collide with a real "42".
@@ -372,7 +372,7 @@ fn single_value(
 fn clean_unknown(label: &str, value: Value) -> Result<Option<Value>, ScimError> {
     Ok(Some(match value {
         Value::Null => return Ok(None),
-        Value::String(s) => Value::String(check_length(label, s)?),
+        Value::String(s) => Value::String(check_string(label, s)?),
         Value::Array(items) => {
             if items.len() > MAX_ARRAY_ITEMS {
                 return Err(too_many(label));
@@ -396,7 +396,15 @@ fn clean_unknown(label: &str, value: Value) -> Result<Option<Value>, ScimError> 
     }))
 }
 
-fn check_length(label: &str, s: String) -> Result<String, ScimError> {
+/// A string value as stored: at most [`MAX_STRING_BYTES`], and without NUL (U+0000), which no
+/// identity provider sends and PostgreSQL cannot store in a text column (refused the same on
+/// both backends, so that they accept the same requests).
+fn check_string(label: &str, s: String) -> Result<String, ScimError> {
+    if s.contains('\0') {
+        return Err(ScimError::invalid_value(format!(
+            "\"{label}\" contains a NUL character (U+0000), which ScimDesk does not store"
+        )));
+    }
     if s.len() > MAX_STRING_BYTES {
         return Err(ScimError::invalid_value(format!(
             "\"{label}\" is {} bytes long; ScimDesk accepts strings of at most {MAX_STRING_BYTES} bytes (64 KiB)",

@@ -294,6 +294,15 @@ fn oversized_strings_and_arrays_are_refused() {
 }
 
 #[test]
+fn a_nul_character_in_any_string_is_refused() {
+    assert!(invalid_value(ResourceKind::User, json!({ "userName": "nul\u{0}@contoso.com" })).contains("NUL"));
+    let detail = invalid_value(ResourceKind::User, json!({ "userName": "a", "emails": [{ "value": "a\u{0}b" }] }));
+    assert!(detail.contains("emails") && detail.contains("NUL"), "{detail}");
+    assert!(invalid_value(ResourceKind::Group, json!({ "displayName": "G\u{0}" })).contains("NUL"));
+    assert!(invalid_value(ResourceKind::User, json!({ "userName": "a", "x": { "y": ["\u{0}"] } })).contains("NUL"));
+}
+
+#[test]
 fn schemas_must_hold_strings() {
     let detail = invalid_value(ResourceKind::User, json!({ "schemas": [1], "userName": "a" }));
     assert!(detail.contains("\"schemas\""));

@@ -30,6 +30,12 @@ pub(super) fn resource_from_row(row: &PgRow) -> Result<StoredResource<String>> {
     })
 }
 
+/// Whether `text` can be a value of a text column (PostgreSQL cannot hold a NUL; nothing stored
+/// has one, so a key with one names nothing).
+pub(super) fn storable(text: &str) -> bool {
+    !text.contains('\0')
+}
+
 /// A user or group of the source by id; `lock` takes its row for the rest of the transaction.
 pub(super) async fn resource(
     conn: &mut PgConnection,
@@ -38,6 +44,9 @@ pub(super) async fn resource(
     id: &str,
     lock: bool,
 ) -> Result<Option<StoredResource<String>>> {
+    if !storable(id) {
+        return Ok(None);
+    }
     let sql = match (kind, lock) {
         (ResourceKind::User, false) => {
             "SELECT rowid, id, doc, created, last_modified, version FROM users WHERE source_id = $1 AND id = $2"
@@ -225,6 +234,9 @@ pub(super) async fn add_members(
     if ids.is_empty() {
         return Ok(MembersAdded::Added(0));
     }
+    if let Some(unknown) = ids.iter().find(|id| !storable(id)) {
+        return Ok(MembersAdded::UnknownMember(unknown.clone()));
+    }
     // The members' rows are held until commit, so that a delete of one of them waits for this
     // write (and then removes the membership) instead of passing it by.
     let users: Vec<String> = sqlx::query_scalar(
@@ -259,6 +271,7 @@ pub(super) async fn add_members(
 }
 
 pub(super) async fn remove_members(conn: &mut PgConnection, group: &StoredResource, ids: &[String]) -> Result<u64> {
+    let ids: Vec<&String> = ids.iter().filter(|id| storable(id)).collect();
     if ids.is_empty() {
         return Ok(0);
     }
@@ -306,6 +319,9 @@ pub(super) async fn members_of(conn: &mut PgConnection, group_rowid: i64) -> Res
 
 /// The groups `member_id` belongs to directly: (id, displayName).
 pub(super) async fn groups_of(conn: &mut PgConnection, member_id: &str) -> Result<Vec<(String, String)>> {
+    if !storable(member_id) {
+        return Ok(Vec::new());
+    }
     let rows = sqlx::query(
         "SELECT g.id, g.display_name FROM group_members m JOIN groups g ON g.rowid = m.group_rowid
          WHERE m.member_id = $1 ORDER BY g.display_name_key COLLATE \"C\"",

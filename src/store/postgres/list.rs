@@ -148,6 +148,9 @@ impl PgStore {
         limit: i64,
     ) -> Result<Page> {
         let needle = fold(text.trim());
+        if !super::directory::storable(&needle) {
+            return Ok(Page { total: 0, resources: Vec::new() });
+        }
         let condition = match kind {
             ResourceKind::User => {
                 "(strpos(user_name_key, $2) > 0 OR strpos(COALESCE(display_name_key, ''), $2) > 0

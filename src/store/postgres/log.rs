@@ -70,7 +70,9 @@ pub(super) async fn insert_rows(conn: &mut PgConnection, rows: &[(i64, ActivityE
         ids.push(*next);
         *next += 1;
     }
-    let column = |f: fn(&ActivityEntry) -> String| rows.iter().map(|(_, e)| f(e)).collect::<Vec<_>>();
+    // A request's path or summary may quote a NUL it was sent; the log keeps U+FFFD in its place.
+    let column =
+        |f: fn(&ActivityEntry) -> String| rows.iter().map(|(_, e)| f(e).replace('\0', "\u{fffd}")).collect::<Vec<_>>();
     sqlx::query(
         "INSERT INTO activity (source_id, id, time, method, path, status, summary, latency_us, change, instance)
          SELECT u.*, $10 FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[],

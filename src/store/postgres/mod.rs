@@ -109,7 +109,7 @@ impl PgStore {
         let handle = runtime.handle().clone();
         let (size, timeout) = (options.size, options.timeout);
         let pool_target = target.clone();
-        let pool = handle
+        let opened = handle
             .spawn(async move {
                 let pool = PgPoolOptions::new()
                     .max_connections(size)
@@ -128,10 +128,18 @@ impl PgStore {
                 Ok(pool)
             })
             .await
-            .map_err(|e| StoreError::Database(format!("the PostgreSQL runtime stopped: {e}")))??;
+            .unwrap_or_else(|e| Err(StoreError::Database(format!("the PostgreSQL runtime stopped: {e}"))));
+        let pool = match opened {
+            Ok(pool) => pool,
+            Err(e) => {
+                // Inside async code a runtime may only be let go without waiting for it.
+                runtime.shutdown_background();
+                return Err(e);
+            }
+        };
         let (source_changes, _) = broadcast::channel(16);
         handle.spawn(listen_for_source_changes(pool.clone(), source_changes.clone(), target.clone()));
-        tracing::info!(database = %target, "PostgreSQL: connected, schema up to date");
+        tracing::debug!(database = %target, "PostgreSQL: connected, schema up to date");
         Ok(Arc::new(PgStore {
             runtime: Some(runtime),
             handle,

@@ -29,6 +29,9 @@ fn source_from_row(r: &PgRow) -> Result<SourceRow> {
 }
 
 pub(super) async fn source_by_slug(pool: &PgPool, slug: &str) -> Result<Option<SourceRow>> {
+    if !super::directory::storable(slug) {
+        return Ok(None);
+    }
     let sql = sqlx::AssertSqlSafe(format!("{SELECT_SOURCE} WHERE slug = $1"));
     let row = sqlx::query(sql).bind(slug).fetch_optional(pool).await?;
     row.as_ref().map(source_from_row).transpose()

@@ -263,6 +263,13 @@ pub(super) mod tests {
         }
     }
 
+    /// A SQLite store in `dir` with a source, for tests that look at its files.
+    pub(in crate::store) async fn sqlite_store_with_source(dir: &Path, slug: &str) -> (Store, i64) {
+        let store = Store::open(dir).await.unwrap();
+        let id = add_source(&store, slug).await;
+        (store, id)
+    }
+
     pub(in crate::store) async fn store_with_source(dir: &Path, slug: &str) -> (Store, i64) {
         let store = crate::store::open_for_test(dir).await;
         let id = add_source(&store, slug).await;
@@ -287,7 +294,7 @@ pub(super) mod tests {
     #[tokio::test]
     async fn log_writes_leave_the_directory_file_unchanged() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, source_id) = store_with_source(dir.path(), "entra").await;
+        let (store, source_id) = sqlite_store_with_source(dir.path(), "entra").await;
         let directory = rusqlite::Connection::open(dir.path().join(crate::store::DATABASE_FILE)).unwrap();
         let data_version = || -> i64 { directory.query_row("PRAGMA data_version", [], |r| r.get(0)).unwrap() };
         let before = data_version();
@@ -395,7 +402,7 @@ pub(super) mod tests {
         }
         drop(old);
 
-        let (store, source_id) = store_with_source(dir.path(), "entra").await;
+        let (store, source_id) = sqlite_store_with_source(dir.path(), "entra").await;
         assert_eq!(source_id, 1, "the old rows belong to the first source");
         let mut read = store.recent_activity(source_id, 20).unwrap();
         read.reverse();

@@ -160,6 +160,8 @@ pub(super) mod tests {
         }
     }
 
+    use super::super::activity::tests::sqlite_store_with_source;
+
     pub(crate) async fn store_with_source(dir: &std::path::Path) -> (Store, i64) {
         super::super::activity::tests::store_with_source(dir, "entra").await
     }
@@ -230,7 +232,7 @@ pub(super) mod tests {
     fn a_version_2_log_gains_the_cycles_and_refusal_counts_of_its_rows() {
         let dir = tempfile::tempdir().unwrap();
         let live = tokio::runtime::Runtime::new().unwrap().block_on(async {
-            let (store, source_id) = store_with_source(dir.path()).await;
+            let (store, source_id) = sqlite_store_with_source(dir.path(), "entra").await;
             for e in two_bursts() {
                 store.record_activity(source_id, e);
             }
@@ -258,7 +260,7 @@ pub(super) mod tests {
     #[tokio::test]
     async fn deleting_a_source_forgets_its_cycles_and_traffic() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, source_id) = store_with_source(dir.path()).await;
+        let (store, source_id) = sqlite_store_with_source(dir.path(), "entra").await;
         store.record_activity(source_id, entry(T0, 200, Change::Read));
         store.flush_activity().await.unwrap();
         assert_eq!(store.cycles(source_id, 10).unwrap().len(), 1);
