@@ -104,6 +104,36 @@ fn serve_on_a_taken_port_says_what_to_do() {
 }
 
 #[test]
+fn the_database_option_takes_a_sqlite_file_and_refuses_what_it_cannot_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let file = elsewhere.path().join("scimdesk.db");
+    let db = file.to_str().unwrap();
+    let (ok, _, err) = cli(dir.path(), &["--database", db, "source", "create", "Entra", "--slug", "entra"]);
+    assert!(ok, "{err}");
+    assert!(file.exists(), "the source is in the named file");
+    let (ok, out, err) = cli(dir.path(), &["--database", db, "source", "list"]);
+    assert!(ok && out.contains("entra"), "{out}{err}");
+
+    let out = std::process::Command::new(bin())
+        .args(["--data-dir", dir.path().to_str().unwrap(), "--database", "mysql://root:hunter2@db/x", "source", "list"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("postgres://") && !err.contains("hunter2"), "{err}");
+}
+
+#[test]
+fn service_install_on_postgresql_says_to_use_a_unit_of_ones_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = "postgres://scimdesk:secret@127.0.0.1:1/none";
+    let (ok, _, err) = cli(dir.path(), &["--database", url, "service", "install", "--no-start"]);
+    assert!(!ok);
+    assert!(err.contains("service install") && err.contains("PostgreSQL") && !err.contains("secret"), "{err}");
+}
+
+#[test]
 fn a_data_dir_that_cannot_be_written_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("not-a-dir");

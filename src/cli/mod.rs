@@ -278,6 +278,17 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     let data_dir = cli.data_dir.clone().unwrap_or_else(Engine::default_data_dir);
     // The service commands open the data folder only when they need it.
     if let Command::Service(cmd) = cli.command {
+        // The service it installs serves the data folder's SQLite file; an instance on PostgreSQL
+        // runs under a unit of the admin's own, with the URL in a file only it can read (README).
+        if let (Some(database), service::ServiceCommand::Install { .. }) = (&cli.database, &cmd) {
+            if Database::parse(database, PoolOptions::default()).is_ok_and(|d| d.is_postgres()) {
+                return Err(CliError::Database(
+                    "`service install` sets up the data folder's SQLite database only; on PostgreSQL, run `scimdesk serve` \
+                     under your own service definition (README: Running on PostgreSQL)"
+                        .into(),
+                ));
+            }
+        }
         return Ok(service::run(&data_dir, cmd).await?);
     }
     let pool = PoolOptions { size: cli.database_pool_size, timeout: cli.database_timeout };

@@ -2,7 +2,8 @@
 //! connection inside the caller's transaction; none commits.
 //!
 //! Several instances write at once, so a write that reads a resource to change it locks its row
-//! (`FOR UPDATE`), and adding members locks the members' rows (`FOR SHARE`): a member deleted by
+//! (`FOR NO KEY UPDATE`; a delete, `FOR UPDATE`), and adding members takes the weakest lock on
+//! the members' rows (`FOR KEY SHARE`, which only a delete waits for): a member deleted by
 //! another instance meanwhile is either still there when the membership commits, or found
 //! missing (no membership dangles).
 
@@ -52,13 +53,13 @@ pub(super) async fn resource(
             "SELECT rowid, id, doc, created, last_modified, version FROM users WHERE source_id = $1 AND id = $2"
         }
         (ResourceKind::User, true) => {
-            "SELECT rowid, id, doc, created, last_modified, version FROM users WHERE source_id = $1 AND id = $2 FOR UPDATE"
+            "SELECT rowid, id, doc, created, last_modified, version FROM users WHERE source_id = $1 AND id = $2 FOR NO KEY UPDATE"
         }
         (ResourceKind::Group, false) => {
             "SELECT rowid, id, doc, created, last_modified, version FROM groups WHERE source_id = $1 AND id = $2"
         }
         (ResourceKind::Group, true) => {
-            "SELECT rowid, id, doc, created, last_modified, version FROM groups WHERE source_id = $1 AND id = $2 FOR UPDATE"
+            "SELECT rowid, id, doc, created, last_modified, version FROM groups WHERE source_id = $1 AND id = $2 FOR NO KEY UPDATE"
         }
     };
     let row = sqlx::query(sql).bind(source_id).bind(id).fetch_optional(conn).await?;
@@ -238,16 +239,16 @@ pub(super) async fn add_members(
         return Ok(MembersAdded::UnknownMember(unknown.clone()));
     }
     // The members' rows are held until commit, so that a delete of one of them waits for this
-    // write (and then removes the membership) instead of passing it by.
+    // write (and then removes the membership) instead of passing it by. Their updates do not wait.
     let users: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM users WHERE source_id = $1 AND id = ANY($2::text[]) ORDER BY rowid FOR SHARE",
+        "SELECT id FROM users WHERE source_id = $1 AND id = ANY($2::text[]) ORDER BY rowid FOR KEY SHARE",
     )
     .bind(source_id)
     .bind(ids)
     .fetch_all(&mut *conn)
     .await?;
     let groups: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM groups WHERE source_id = $1 AND id = ANY($2::text[]) ORDER BY rowid FOR SHARE",
+        "SELECT id FROM groups WHERE source_id = $1 AND id = ANY($2::text[]) ORDER BY rowid FOR KEY SHARE",
     )
     .bind(source_id)
     .bind(ids)
@@ -340,6 +341,13 @@ pub(super) async fn delete(
     source_id: i64,
     resource: &StoredResource<()>,
 ) -> Result<()> {
+    // First wait for the writes that are adding it to a group (they hold `FOR KEY SHARE`), so
+    // that the memberships they commit are seen and removed below.
+    let lock = match kind {
+        ResourceKind::User => "SELECT 1 FROM users WHERE rowid = $1 FOR UPDATE",
+        ResourceKind::Group => "SELECT 1 FROM groups WHERE rowid = $1 FOR UPDATE",
+    };
+    sqlx::query(lock).bind(resource.rowid).execute(&mut *conn).await?;
     sqlx::query(
         "UPDATE groups SET member_count = member_count - 1, version = version + 1, last_modified = $1
          WHERE source_id = $2 AND rowid IN (SELECT group_rowid FROM group_members WHERE member_id = $3)",

@@ -29,7 +29,7 @@ use std::time::Duration;
 use serde_json::Value;
 use sqlx::migrate::MigrateError;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
-use sqlx::PgPool;
+use sqlx::{ConnectOptions, PgPool};
 use tokio::runtime::{Handle, Runtime};
 use tokio::sync::broadcast;
 
@@ -98,7 +98,10 @@ impl PgStore {
                 ("client_min_messages", "warning"),
                 ("statement_timeout", "30s"),
                 ("idle_in_transaction_session_timeout", "60s"),
-            ]);
+            ])
+            // Each request's latency is in serve's own log; waiting on another instance's row
+            // lock is not news either.
+            .disable_statement_logging();
         let target: Arc<str> = format!("{}:{}", connect.get_host(), connect.get_port()).into();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(RUNTIME_THREADS)
@@ -114,8 +117,10 @@ impl PgStore {
                 let pool = PgPoolOptions::new()
                     .max_connections(size)
                     .acquire_timeout(timeout)
-                    // A connection that died with the server is found out before it is used.
-                    .test_before_acquire(true)
+                    // No ping before each use (a round trip per request): a connection that died
+                    // with the server fails its first statement (that request is answered 503)
+                    // and is closed, and the pool opens fresh ones.
+                    .test_before_acquire(false)
                     .connect_lazy_with(connect);
                 // The first connection says at once whether the database can be reached.
                 let first = tokio::time::timeout(timeout, pool.acquire()).await;
