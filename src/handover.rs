@@ -72,6 +72,9 @@ impl Handover {
     {
         let mut command = Command::new(program);
         command.args(args).env_remove(LISTENER_ENV).env_remove(LOCK_ENV);
+        // The desktop app and its tray program serve the data folder's SQLite file: a database
+        // URL in the admin's session (for the CLI) must not move the tray program elsewhere.
+        command.env_remove(crate::store::DATABASE_URL_ENV);
         command.envs(envs.iter().copied());
         let passed = [
             (LISTENER_ENV, self.listener.as_ref().map(AsRawFd::as_raw_fd)),

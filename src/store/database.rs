@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// The environment variable that names the database (`--database`).
+pub const DATABASE_URL_ENV: &str = "SCIMDESK_DATABASE_URL";
+
 /// A connection pool's size and waits (PostgreSQL).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolOptions {

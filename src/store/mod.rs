@@ -33,7 +33,7 @@ pub use activity_buffer::{ACTIVITY_RETENTION, FLUSH_INTERVAL};
 pub use activity_entry::ActivityEntry;
 pub use backend::DirectoryTx;
 pub use columns::PreparedUser;
-pub use database::{Database, PoolOptions};
+pub use database::{Database, PoolOptions, DATABASE_URL_ENV};
 pub use histogram::{ActivityBucket, ActivityHistogram};
 pub use list::{ListQuery, Page, SortOrder};
 pub use records::{
