@@ -23,6 +23,27 @@ pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// for a write that refused itself, rolled back as it asked), else why it could not commit.
 pub(crate) type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 
+/// What a write that returned `result` tells its backend: whether it succeeded, and how to answer
+/// its caller through `reply` once its transaction has ended (its result when committed, else
+/// why not).
+pub(crate) fn written<T, E>(
+    result: Result<T, E>,
+    reply: tokio::sync::oneshot::Sender<Result<T, E>>,
+) -> (bool, Completion)
+where
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+{
+    let ok = result.is_ok();
+    let completion: Completion = Box::new(move |ended| {
+        let _ = reply.send(match ended {
+            Ok(()) => result,
+            Err(e) => Err(e.into()),
+        });
+    });
+    (ok, completion)
+}
+
 /// A write of the directory: run in a write transaction, it says whether it succeeded (else its
 /// changes are undone) and what to tell its caller once the transaction ends.
 pub(crate) type WriteJob = Box<dyn FnOnce(&mut dyn DirectoryTx) -> (bool, Completion) + Send>;

@@ -46,7 +46,7 @@ pub use sqlite::{ACTIVITY_FILE, DATABASE_FILE};
 use crate::scim::ResourceKind;
 use crate::traffic::Cycle;
 use activity_buffer::ActivityBuffer;
-use backend::{Backend, Completion};
+use backend::Backend;
 
 /// A UNIQUE index of the schema that refused a write (see `migrations/`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,17 +162,7 @@ impl Store {
         F: FnOnce(&mut dyn DirectoryTx) -> Result<T, E> + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel::<Result<T, E>>();
-        let job: backend::WriteJob = Box::new(move |dtx| {
-            let result = write(dtx);
-            let ok = result.is_ok();
-            let completion: Completion = Box::new(move |ended| {
-                let _ = tx.send(match ended {
-                    Ok(()) => result,
-                    Err(e) => Err(e.into()),
-                });
-            });
-            (ok, completion)
-        });
+        let job: backend::WriteJob = Box::new(move |dtx| backend::written(write(dtx), tx));
         self.backend.write(job)?;
         match rx.await {
             Ok(result) => result,

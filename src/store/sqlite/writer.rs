@@ -22,7 +22,7 @@ use tokio::sync::oneshot;
 use super::connection::exec;
 use super::directory_tx::SqliteTx;
 use super::users;
-use crate::store::backend::{Completion, WriteJob};
+use crate::store::backend::{written, Completion, WriteJob};
 use crate::store::{StoreError, StoredResource};
 
 type SingleJob = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
@@ -84,17 +84,7 @@ impl Writer {
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel::<Result<T, E>>();
-        let job: SingleJob = Box::new(move |conn| {
-            let result = write(conn);
-            let ok = result.is_ok();
-            let completion: Completion = Box::new(move |ended| {
-                let _ = tx.send(match ended {
-                    Ok(()) => result,
-                    Err(e) => Err(e.into()),
-                });
-            });
-            (ok, completion)
-        });
+        let job: SingleJob = Box::new(move |conn| written(write(conn), tx));
         self.jobs.send(Job::Single(job)).map_err(|_| StoreError::WriterStopped)?;
         rx.await.map_err(|_| StoreError::CommitFailed)?
     }
