@@ -317,18 +317,14 @@ impl Store {
         self.backend.other_instances_activity_after(source_id, after, limit)
     }
 
-    /// The id of each source's newest row (a source without rows is left out).
-    pub fn last_activity_ids(&self) -> Result<HashMap<i64, i64>> {
-        Ok(self.activity_position()?.0)
-    }
-
     /// Each source's refused requests (by slug) since its first request.
     pub fn refused_counts(&self) -> Result<HashMap<String, u64>> {
         self.backend.refused_counts()
     }
 
-    /// [`Store::last_activity_ids`] and [`Store::refused_counts`] as of one moment: the counts
-    /// include exactly the rows up to those ids.
+    /// Each source's newest activity row id (a source without rows is left out) and
+    /// [`Store::refused_counts`], as of one moment: the counts include exactly the rows up to
+    /// those ids.
     pub fn activity_position(&self) -> Result<(HashMap<i64, i64>, HashMap<String, u64>)> {
         self.backend.activity_position()
     }

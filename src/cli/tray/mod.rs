@@ -66,7 +66,7 @@ pub async fn run(
     mut handover: Handover,
     from_window: bool,
 ) -> Result<(), CliError> {
-    let shutdown = super::shutdown_signal();
+    let shutdown = super::serve::shutdown_signal();
     let (requests_tx, mut requests) = mpsc::unbounded_channel();
     // Fresh from the window (which may have served nothing, attached to the service), whose
     // connection may still hold the app's name for a moment.

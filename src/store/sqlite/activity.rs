@@ -223,7 +223,7 @@ impl SqliteStore {
         })
     }
 
-    /// [`Store::last_activity_ids`] and [`Store::refused_counts`] as of one moment: the counts
+    /// Each source's newest row id and the refusal counts, as of one moment: the counts
     /// include exactly the rows up to those ids.
     pub(super) fn activity_position(&self) -> Result<(HashMap<i64, i64>, HashMap<String, u64>)> {
         self.snapshot(|conn| Ok((last_activity_ids(conn)?, health::refused_counts(conn)?)))
